@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// M-ICE: Modular Intrusion Detection and Countermeasure Environment
+
+import ArgumentParser
+
+@main
+struct Micectl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "micectl",
+        abstract: "M-ICE operator tool: records, plugins, benchmarks.",
+        subcommands: []
+    )
+}
