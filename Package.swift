@@ -29,11 +29,20 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        .target(name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire"], swiftSettings: swiftSettings),
 
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
             dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", argumentParser],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Test-only executables
+        .executableTarget(
+            name: "mice-test-plugin",
+            dependencies: ["MICECore", "MICEWire", "MICEPluginKit"],
+            path: "Tests/Fixtures/swift-plugin",
             swiftSettings: swiftSettings
         ),
 
