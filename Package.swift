@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
+        .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire"], swiftSettings: swiftSettings),
 
         // MARK: - Executables
@@ -48,5 +50,6 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
     ]
 )
