@@ -40,6 +40,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Shipped plugins (plugins/<kind>/<name>/, executable = name)
+        .executableTarget(
+            name: "mice-rct-log",
+            dependencies: ["MICEPluginKit"],
+            path: "plugins/reaction/mice-rct-log",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-psd-empty",
+            dependencies: ["MICEPluginKit"],
+            path: "plugins/pseudonymizer/mice-psd-empty",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Test-only executables
         .executableTarget(
             name: "mice-test-plugin",
