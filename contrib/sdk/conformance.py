@@ -545,6 +545,11 @@ def run_calls(module, args, report, samples):
     if writing:
         selector.unregister(stdin)
     selector.close()
+    if args.expect_error is not None and errors.get(args.expect_error) != count:
+        problems.append("expected ERROR %d for every call, got %s ERROR and %s REPLY" % (
+            args.expect_error, errors or "no", rv_counts or "no"))
+    elif args.expect_error is None and errors and (args.expect_rv is not None or args.expect_drop is not None):
+        problems.append("ERROR frames instead of REPLYs: %s" % errors)
     if problems:
         raise Failure("; ".join(problems[:20]))
     rate = count / elapsed if elapsed > 0 else float("inf")
@@ -753,6 +758,8 @@ def parse_args(argv):
                         help="filter semantics: rv 1 (lines: empty answer) iff the log data contains TEXT, else 0")
     parser.add_argument("--expect-data", choices=("echo", "empty", "nonempty", "record"),
                         help="what every REPLY's data must be")
+    parser.add_argument("--expect-error", type=int, metavar="CODE",
+                        help="every call must be answered with ERROR CODE (e.g. 3 for a bad call)")
     parser.add_argument("--expect-init", type=int, help="expected READY init value")
     parser.add_argument("--expect-config-error", action="store_true",
                         help="expect ERROR 2 and exit 78 after CONFIGURE")
