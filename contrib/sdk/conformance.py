@@ -253,6 +253,8 @@ class Module:
             try:
                 written = os.write(self.stdin, view)
                 view = view[written:]
+            except BrokenPipeError:
+                raise Failure("module closed its stdin (exit status %s)" % self.process.poll())
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise Failure("module does not read its stdin")
@@ -623,8 +625,9 @@ def robustness(args, argv, cwd, state_dir, report, manifest_limit, samples):
 
     def drip(module, limit):
         data = frame(CALL, payload, 1) + frame(200, b"xyz", 0) + frame(CALL, payload, 2)
-        for i in range(len(data)):
-            module.write(data[i:i + 1], args.timeout)
+        step = max(1, len(data) // 4096)  # one byte per write, or 4096 writes for big payloads
+        for i in range(0, len(data), step):
+            module.write(data[i:i + step], args.timeout)
         ids = []
         for _ in range(2):
             ftype, _, fid, _ = module.next_frame(args.timeout, "answer to drip-fed CALL")
@@ -633,7 +636,7 @@ def robustness(args, argv, cwd, state_dir, report, manifest_limit, samples):
             ids.append(fid)
         if ids != [1, 2]:
             raise Failure("drip-fed CALLs answered with ids %s" % ids)
-        report.ok("CALLs drip-fed one byte per write, with an unknown frame type between them")
+        report.ok("CALLs drip-fed %d byte(s) per write, with an unknown frame type between them" % step)
         module.close_stdin()
         status = module.wait_exit(args.timeout)
         if status != 0:
@@ -653,6 +656,37 @@ def robustness(args, argv, cwd, state_dir, report, manifest_limit, samples):
 
     session(args, argv, cwd, state_dir, report, manifest_limit, drip)
     session(args, argv, cwd, state_dir, report, manifest_limit, oversize)
+
+    def expect_error_exit(module, what, code, status_expected):
+        ftype, _, _, body = module.next_frame(args.timeout, what)
+        if ftype != ERROR:
+            raise Failure("%s: answered with %s, expected ERROR %d" % (what, FRAME_NAMES.get(ftype, ftype), code))
+        got = parse_json(body, "ERROR").get("code")
+        module.close_stdin()
+        status = module.wait_exit(args.timeout)
+        if got != code or status != status_expected:
+            raise Failure("%s: ERROR %s, exit %s; expected ERROR %d, exit %d" % (what, got, status, code,
+                                                                                status_expected))
+        report.ok("%s -> ERROR %d, exit %d" % (what, code, status_expected))
+
+    checks = [("CALL before CONFIGURE", "1"), ("no common protocol version", "99")]
+    for what, versions in checks:
+        saved, args.versions = args.versions, versions
+        module = start(args, argv, cwd, state_dir)
+        args.versions = saved
+        try:
+            if versions == "99":
+                expect_error_exit(module, what, 1, 76)
+            else:
+                ftype, _, _, _ = module.next_frame(args.timeout, "HELLO")
+                if ftype != HELLO:
+                    raise Failure("first frame is not HELLO")
+                module.write(frame(CALL, payload, 1), args.timeout)
+                expect_error_exit(module, what, 5, 76)
+        except Failure as failure:
+            report.fail(str(failure))
+        finally:
+            module.kill()
 
 
 # MARK: - Lines mode
