@@ -528,6 +528,8 @@ def _serve(name, handler, plugin_version, configure, close, max_frame_bytes):
                         out_append(reply_pack(4, REPLY, 0, fid, result))
                     elif result is None:
                         out_append(reply_pack(4, REPLY, 0, fid, 0))
+                    elif isinstance(result, int):  # bool, IntEnum
+                        out_append(reply_pack(4, REPLY, 0, fid, int(result)))
                     else:
                         value, payload = result
                         payload = bytes(payload) if payload is not None else b""
