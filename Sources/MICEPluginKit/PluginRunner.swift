@@ -117,7 +117,11 @@ private struct Session {
                 send(
                     ControlCoding.frame(
                         .error,
-                        ErrorMessage(code: PluginErrorCode.frameTooLarge, message: "\(error)")
+                        ErrorMessage(
+                            code: (error as? WireError)?.code == .frameTooLarge
+                                ? PluginErrorCode.frameTooLarge : PluginErrorCode.unexpectedFrame,
+                            message: "\(error)"
+                        )
                     )
                 )
                 flush()
