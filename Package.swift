@@ -29,15 +29,24 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
+        .target(name: "MICECrypto", dependencies: ["MICECore", "MICERecords", "CMcrypt"], swiftSettings: swiftSettings),
 
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
-            dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", argumentParser],
+            dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", argumentParser],
             swiftSettings: swiftSettings
         ),
 
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICECryptoTests",
+            dependencies: ["MICECore", "MICERecords", "MICECrypto"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
