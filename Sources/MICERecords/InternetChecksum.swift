@@ -34,12 +34,18 @@ public enum InternetChecksum {
     /// its `uiFileType` field) is treated as zero while the rest is summed as stored.
     /// - Parameters:
     ///   - bytes: The bytes to cover.
-    ///   - zeroed: Ranges of byte offsets inside `bytes` that count as zero.
+    ///   - zeroed: Ranges of byte offsets that count as zero (they may overlap; parts outside
+    ///     `bytes` are ignored).
     /// - Returns: The checksum as a number.
     public static func compute(_ bytes: UnsafeRawBufferPointer, treatingAsZero zeroed: Range<Int>...) -> UInt16 {
         var total = sum(bytes)
-        for range in zeroed {
-            total -= contribution(of: bytes, in: range)
+        // Overlapping ranges are merged so that no byte is taken out twice.
+        var covered = 0
+        for range in zeroed.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            let start = max(range.lowerBound, covered)
+            guard start < range.upperBound else { continue }
+            total -= contribution(of: bytes, in: start..<range.upperBound)
+            covered = max(covered, range.upperBound)
         }
         return finish(total)
     }
