@@ -31,7 +31,11 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
-        .target(name: "MICECrypto", dependencies: ["MICECore", "MICERecords", "CMcrypt"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICECrypto",
+            dependencies: ["MICECore", "MICERecords", "CMcrypt"],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Executables
         .executableTarget(
