@@ -32,11 +32,18 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
         .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire"], swiftSettings: swiftSettings),
+        .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
+        .target(
+            name: "MICECrypto",
+            dependencies: ["MICECore", "MICERecords", "CMcrypt"],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
-            dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", argumentParser],
+            dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", argumentParser],
             swiftSettings: swiftSettings
         ),
 
@@ -67,5 +74,11 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICECryptoTests",
+            dependencies: ["MICECore", "MICERecords", "MICECrypto"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
