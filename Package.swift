@@ -31,7 +31,6 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
         .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
-        .target(name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire"], swiftSettings: swiftSettings),
         .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
         .target(
@@ -39,6 +38,9 @@ let package = Package(
             dependencies: ["MICECore", "MICERecords", "CMcrypt"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire", "MICERecords", "MICECrypto"],
+            swiftSettings: swiftSettings),
 
         // MARK: - Executables
         .executableTarget(
@@ -48,6 +50,41 @@ let package = Package(
         ),
 
         // MARK: - Shipped plugins (plugins/<kind>/<name>/, executable = name)
+        .executableTarget(
+            name: "mice-fmt-simple",
+            dependencies: ["MICEPluginKit", "MICERecords"],
+            path: "plugins/format/mice-fmt-simple",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-flt-regex",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICERegex"],
+            path: "plugins/filter/mice-flt-regex",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-dec-logformat",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICECrypto"],
+            path: "plugins/decoding/mice-dec-logformat",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-dec-idmef",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICECrypto"],
+            path: "plugins/decoding/mice-dec-idmef",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-pop-syslog",
+            dependencies: ["MICEPluginKit", "MICERecords"],
+            path: "plugins/postprocessing/mice-pop-syslog",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "mice-rct-log",
             dependencies: ["MICEPluginKit"],
