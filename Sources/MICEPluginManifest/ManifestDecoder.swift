@@ -272,8 +272,8 @@ struct ManifestDecoder {
                 var message = "\(Self.quote(program)) was not found in the plugin folder"
                 if !path.contains("/") {
                     message +=
-                        "; there is no PATH search: name a system program by its absolute path"
-                        + " (e.g. /usr/bin/\(path)) or use @bin/NAME for a program built by this project"
+                        "; there is no PATH search: name a system program by its absolute path,"
+                        + " or a program built by this project as @bin/NAME"
                 }
                 error(.exec, key: key, message)
                 return

@@ -95,7 +95,9 @@ struct ManifestJSONParser {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else {
-                throw Failure(message: "expected a member name in double quotes, found \(describeNext())", offset: index)
+                let hint = peek() == UInt8(ascii: "}") ? " (a comma after the last member?)" : ""
+                throw Failure(
+                    message: "expected a member name in double quotes, found \(describeNext())\(hint)", offset: index)
             }
             let keyOffset = index
             let key = try parseString()
@@ -138,6 +140,9 @@ struct ManifestJSONParser {
         while true {
             skipWhitespace()
             path.append(.index(array.count))
+            if peek() == UInt8(ascii: "]") {
+                throw Failure(message: "expected a value, found ']' (a comma after the last element?)", offset: index)
+            }
             array.append(try parseValue())
             path.removeLast()
             skipWhitespace()
