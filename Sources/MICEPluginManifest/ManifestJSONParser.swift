@@ -46,7 +46,8 @@ struct ManifestJSONParser {
         let value = try parseValue()
         skipWhitespace()
         if index < bytes.count {
-            throw Failure(message: "unexpected \(describe(bytes[index])) after the end of the JSON value", offset: index)
+            throw Failure(
+                message: "unexpected \(describe(bytes[index])) after the end of the JSON value", offset: index)
         }
         return value
     }
@@ -69,7 +70,9 @@ struct ManifestJSONParser {
     // MARK: - Values
 
     private mutating func parseValue() throws(Failure) -> JSONValue {
-        guard index < bytes.count else { throw Failure(message: "unexpected end of file, expected a value", offset: index) }
+        guard index < bytes.count else {
+            throw Failure(message: "unexpected end of file, expected a value", offset: index)
+        }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -122,7 +125,8 @@ struct ManifestJSONParser {
                 depth -= 1
                 return .object(object)
             default:
-                throw Failure(message: "expected ',' or '}' after an object member, found \(describeNext())", offset: index)
+                throw Failure(
+                    message: "expected ',' or '}' after an object member, found \(describeNext())", offset: index)
             }
         }
     }
@@ -154,7 +158,8 @@ struct ManifestJSONParser {
                 depth -= 1
                 return .array(array)
             default:
-                throw Failure(message: "expected ',' or ']' after an array element, found \(describeNext())", offset: index)
+                throw Failure(
+                    message: "expected ',' or ']' after an array element, found \(describeNext())", offset: index)
             }
         }
     }
@@ -233,7 +238,8 @@ struct ManifestJSONParser {
                 index += 1
                 try parseEscape(into: &utf8)
             case 0..<0x20:
-                throw Failure(message: "control character \(describe(byte)) in a string (write it as an escape)", offset: index)
+                throw Failure(
+                    message: "control character \(describe(byte)) in a string (write it as an escape)", offset: index)
             default:
                 utf8.append(byte)
                 index += 1

@@ -2,9 +2,9 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Lexical path helpers and the few file system questions the loader asks.

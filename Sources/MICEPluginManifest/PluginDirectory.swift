@@ -2,9 +2,9 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Every plugin under a plugins root, as found by ``discover(root:loader:)``.
@@ -87,7 +87,8 @@ public struct PluginDirectory: Hashable, Sendable {
             if FileManager.default.fileExists(atPath: folderManifest) {
                 reports.append(
                     loader.load(
-                        file: folderManifest, displayPath: PathUtilities.display(root: root, entry + "/" + manifestName),
+                        file: folderManifest,
+                        displayPath: PathUtilities.display(root: root, entry + "/" + manifestName),
                         kindFolder: nil))
                 continue
             }

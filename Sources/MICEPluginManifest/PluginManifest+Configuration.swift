@@ -19,7 +19,8 @@ extension PluginManifest {
             }
             if !spec.type.matches(value) {
                 problems.append(
-                    (name, "option \"\(name)\": expected \(spec.type.phrase), found \(ManifestDecoder.describe(value))"))
+                    (name, "option \"\(name)\": expected \(spec.type.phrase), found \(ManifestDecoder.describe(value))")
+                )
             }
         }
         for (name, spec) in options where spec.required && values[name] == nil {

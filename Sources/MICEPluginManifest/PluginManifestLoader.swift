@@ -4,9 +4,9 @@
 import MICECore
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Reads `plugin.json` files and validates them against docs/plugin-manifest.md.
@@ -100,7 +100,8 @@ public struct PluginManifestLoader: Sendable {
                     "the file has \(size) bytes; a manifest may have at most \(Self.maximumFileBytes)"))
         }
         guard fileManager.isReadableFile(atPath: path), let data = fileManager.contents(atPath: path) else {
-            return .failure(PluginManifestError(.unreadable, file: display, "cannot read the file (permission denied?)"))
+            return .failure(
+                PluginManifestError(.unreadable, file: display, "cannot read the file (permission denied?)"))
         }
         guard data.count <= Self.maximumFileBytes else {
             return .failure(

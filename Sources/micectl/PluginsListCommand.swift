@@ -75,7 +75,8 @@ struct PluginsListCommand: AsyncParsableCommand {
 
     /// An argv element as a reader would type it: bare when plain, else in single quotes.
     static func shellQuoted(_ argument: String) -> String {
-        let plain = !argument.isEmpty
+        let plain =
+            !argument.isEmpty
             && argument.unicodeScalars.allSatisfy { scalar in
                 ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
                     || "@%+=:,./_-".unicodeScalars.contains(scalar)
