@@ -39,5 +39,12 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEPluginManifestTests",
+            dependencies: ["MICEPluginManifest", "MICECore"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built micectl binary; `swift test` builds it first along with every other product.
+        .testTarget(name: "MicectlTests", swiftSettings: swiftSettings),
     ]
 )
