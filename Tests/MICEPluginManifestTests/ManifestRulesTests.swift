@@ -21,7 +21,8 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
 struct ManifestRulesTests {
     static let cases: [RuleCase] = [
         RuleCase(label: "missing kind", removing: ["kind"], code: .missingKey, key: "kind", fragment: "missing"),
-        RuleCase(label: "missing version", removing: ["version"], code: .missingKey, key: "version", fragment: "missing"),
+        RuleCase(
+            label: "missing version", removing: ["version"], code: .missingKey, key: "version", fragment: "missing"),
         RuleCase(
             label: "missing description", removing: ["description"], code: .missingKey, key: "description",
             fragment: "missing"),
@@ -46,7 +47,8 @@ struct ManifestRulesTests {
             label: "numeric author", overrides: ["author": 5], code: .wrongType, key: "author",
             fragment: "expected a string"),
         RuleCase(
-            label: "empty exec", overrides: ["exec": []], code: .invalidValue, key: "exec", fragment: "must not be empty"),
+            label: "empty exec", overrides: ["exec": []], code: .invalidValue, key: "exec",
+            fragment: "must not be empty"),
         RuleCase(
             label: "exec element not a string", overrides: ["exec": ["@bin/demo", 5]], code: .wrongType,
             key: "exec[1]", fragment: "expected a string, found an integer (5)"),
@@ -54,7 +56,8 @@ struct ManifestRulesTests {
             label: "exec argument with NUL", overrides: ["exec": ["@bin/demo", "a\u{0}b"]], code: .invalidValue,
             key: "exec[1]", fragment: "NUL"),
         RuleCase(
-            label: "empty program", overrides: ["exec": [""]], code: .exec, key: "exec[0]", fragment: "must not be empty"),
+            label: "empty program", overrides: ["exec": [""]], code: .exec, key: "exec[0]",
+            fragment: "must not be empty"),
         RuleCase(
             label: "@bin without a name", overrides: ["exec": ["@bin/"]], code: .exec, key: "exec[0]",
             fragment: "after \"@bin/\""),
@@ -185,7 +188,8 @@ struct ManifestRulesTests {
             label: "unknown option type", overrides: ["options": ["level": ["type": "float"]]], code: .invalidValue,
             key: "options.level.type", fragment: "expected one of string, integer, number, boolean, array, object"),
         RuleCase(
-            label: "fractional integer default", overrides: ["options": ["n": ["type": "integer", "default": .double(1.5)]]],
+            label: "fractional integer default",
+            overrides: ["options": ["n": ["type": "integer", "default": .double(1.5)]]],
             code: .wrongType, key: "options.n.default", fragment: "expected an integer (the option's type)"),
         RuleCase(
             label: "string Boolean default", overrides: ["options": ["on": ["type": "boolean", "default": "true"]]],
@@ -290,7 +294,9 @@ struct ManifestRulesTests {
                 ManifestTestSupport.manifest(["kind": .string(kind.rawValue), "protocol": ["mode": "lines"]]))
             let expectValid = kind != .decoding && kind != .agent
             #expect(report.isValid == expectValid, "\(kind)")
-            #expect(try ManifestTestSupport.load(ManifestTestSupport.manifest(["kind": .string(kind.rawValue)])).get().kind == kind)
+            #expect(
+                try ManifestTestSupport.load(ManifestTestSupport.manifest(["kind": .string(kind.rawValue)])).get().kind
+                    == kind)
         }
     }
 

@@ -14,11 +14,15 @@ struct PluginDirectoryTests {
         #expect(directory.isValid)
         #expect(directory.errors.isEmpty)
         #expect(
-            directory.reports.map(\.file) == [
-                "agents/syslog", "filter/dedupe", "filter/drop-debug", "filter/regex", "minimal",
-                "reaction/unknown-key-warning",
-            ].map { root + "/" + $0 + "/plugin.json" })
-        #expect(directory.manifests.map(\.name) == ["syslog", "dedupe", "drop-debug", "regex", "minimal", "unknown-key-warning"])
+            directory.reports.map(\.file)
+                == [
+                    "agents/syslog", "filter/dedupe", "filter/drop-debug", "filter/regex", "minimal",
+                    "reaction/unknown-key-warning",
+                ].map { root + "/" + $0 + "/plugin.json" })
+        #expect(
+            directory.manifests.map(\.name) == [
+                "syslog", "dedupe", "drop-debug", "regex", "minimal", "unknown-key-warning",
+            ])
         #expect(directory.warnings.count == 2)
         #expect(directory.manifest(named: "syslog")?.kind == .agent)
         #expect(directory.manifest(named: "regex")?.directory == root + "/filter/regex")
@@ -37,7 +41,8 @@ struct PluginDirectoryTests {
             #expect(!report.errors.isEmpty, "\(report.file)")
             #expect(report.errors.allSatisfy { $0.file == report.file && $0.description.hasPrefix(report.file) })
         }
-        let duplicate = try #require(directory.reports.first { $0.file.hasSuffix("/reaction/duplicate-name/plugin.json") })
+        let duplicate = try #require(
+            directory.reports.first { $0.file.hasSuffix("/reaction/duplicate-name/plugin.json") })
         #expect(duplicate.errors.map(\.code) == [.duplicateName])
         #expect(duplicate.errors.first?.key == "name")
         #expect(duplicate.errors.first?.message.contains(root + "/filter/duplicate-name/plugin.json") == true)
@@ -49,8 +54,10 @@ struct PluginDirectoryTests {
     @Test("messages name files the way the root was given, without a leading ./")
     func displayPaths() throws {
         // Relative to the current directory, which the tests must not change (they run in parallel).
-        let root = "./" + relativePath(
-            from: FileManager.default.currentDirectoryPath, to: ManifestTestSupport.fixtures + "/invalid") + "/"
+        let root =
+            "./"
+            + relativePath(
+                from: FileManager.default.currentDirectoryPath, to: ManifestTestSupport.fixtures + "/invalid") + "/"
         let shown = String(root.dropFirst(2).dropLast())
         let directory = try PluginDirectory.discover(root: root)
         let wrongType = try #require(directory.reports.first { $0.file == shown + "/wrong-type/plugin.json" })
@@ -102,7 +109,8 @@ struct PluginDirectoryTests {
             ManifestTestSupport.write(manifest, to: root + "/filter/x/plugin.json")
             ManifestTestSupport.write("{", to: root + "/.git/y/plugin.json")
             ManifestTestSupport.write("{", to: root + "/filter/.cache/plugin.json")
-            try FileManager.default.createDirectory(atPath: root + "/filter/half-done", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: root + "/filter/half-done", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/notes/old", withIntermediateDirectories: true)
             ManifestTestSupport.write("text", to: root + "/README.md")
 

@@ -53,15 +53,18 @@ struct PluginManifestExecTests {
 
     @Test("resolveExecutable: @bin/ goes to the bin directory, relative to the plugin folder, absolute stays")
     func resolve() throws {
-        let bin = try ManifestTestSupport.load(ManifestTestSupport.manifest(["exec": ["@bin/mice-flt-regex", "-v"]])).get()
+        let bin = try ManifestTestSupport.load(ManifestTestSupport.manifest(["exec": ["@bin/mice-flt-regex", "-v"]]))
+            .get()
         #expect(bin.resolveExecutable(binDirectory: "/opt/mice/bin") == "/opt/mice/bin/mice-flt-regex")
         #expect(bin.resolveExecutable(binDirectory: "/opt/mice/bin/") == "/opt/mice/bin/mice-flt-regex")
         #expect(bin.resolvedArguments(binDirectory: "/opt/mice/bin") == ["/opt/mice/bin/mice-flt-regex", "-v"])
         let cwd = FileManager.default.currentDirectoryPath
         #expect(bin.resolveExecutable(binDirectory: ".build/debug") == cwd + "/.build/debug/mice-flt-regex")
 
-        let absolute = try ManifestTestSupport.load(ManifestTestSupport.manifest(["exec": ["/usr/bin/env", "python3"]]))
-            .get()
+        let absolute = try ManifestTestSupport.load(
+            ManifestTestSupport.manifest(["exec": ["/usr/bin/env", "python3"]])
+        )
+        .get()
         #expect(absolute.resolveExecutable(binDirectory: "/opt/mice/bin") == "/usr/bin/env")
         #expect(absolute.resolvedArguments(binDirectory: "/x") == ["/usr/bin/env", "python3"])
 
@@ -78,7 +81,9 @@ struct PluginManifestExecTests {
         #expect(ExecTarget("@bin/x") == .bin("x"))
         #expect(ExecTarget("/bin/sh") == .absolute("/bin/sh"))
         #expect(ExecTarget("run.sh") == .relative("run.sh"))
-        #expect(ExecTarget("./bin/run").resolve(pluginDirectory: "/p/filter/x", binDirectory: "/b") == "/p/filter/x/bin/run")
+        #expect(
+            ExecTarget("./bin/run").resolve(pluginDirectory: "/p/filter/x", binDirectory: "/b") == "/p/filter/x/bin/run"
+        )
         #expect(ExecTarget("/usr//bin/./env").resolve(pluginDirectory: "/p", binDirectory: "/b") == "/usr/bin/env")
     }
 }

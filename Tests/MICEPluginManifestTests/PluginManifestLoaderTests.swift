@@ -136,7 +136,8 @@ struct PluginManifestLoaderTests {
         #expect(manifest.directory == ManifestTestSupport.fixtures + "/valid/filter/regex")
         #expect(manifest.file == ManifestTestSupport.fixtures + "/valid/filter/regex/plugin.json")
         #expect(manifest.effectiveConfig() == ["rules": [".*IPUP:.*"], "caseInsensitive": false])
-        #expect(manifest.effectiveConfig(["caseInsensitive": true]) == ["rules": [".*IPUP:.*"], "caseInsensitive": true])
+        #expect(
+            manifest.effectiveConfig(["caseInsensitive": true]) == ["rules": [".*IPUP:.*"], "caseInsensitive": true])
     }
 
     @Test("the Python and lines-mode fixtures load; defaults fill what they leave out")
