@@ -61,6 +61,32 @@ struct ManifestDecoder {
     private static let sandboxKeys = ["user", "group", "limits", "writablePaths", "network", "environment"]
     private static let limitKeys = ["cpuSeconds", "memoryBytes", "openFiles", "processes", "fileSizeBytes"]
 
+    /// Every key path of the schema in the order of docs/plugin-manifest.md section 4;
+    /// `<name>` stands for an option name.
+    static var schemaKeyPaths: [String] {
+        var paths: [String] = []
+        for key in topLevelKeys {
+            paths.append(key)
+            switch key {
+            case "protocol": paths += protocolKeys.map { "protocol." + $0 }
+            case "options": paths += optionKeys.map { "options.<name>." + $0 }
+            case "timeouts": paths += timeoutKeys.map { "timeouts." + $0 }
+            case "restart": paths += restartKeys.map { "restart." + $0 }
+            case "overflow": paths += overflowKeys.map { "overflow." + $0 }
+            case "sandbox":
+                for sandboxKey in sandboxKeys {
+                    paths.append("sandbox." + sandboxKey)
+                    if sandboxKey == "limits" { paths += limitKeys.map { "sandbox.limits." + $0 } }
+                }
+            default: break
+            }
+        }
+        return paths
+    }
+
+    /// The key paths that must be present.
+    static let requiredKeyPaths = ["name", "kind", "version", "description", "exec", "options.<name>.type"]
+
     // MARK: - Top level
 
     /// Checks `root` and returns the manifest built from it (with defaults for bad values); the

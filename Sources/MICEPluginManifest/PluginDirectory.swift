@@ -51,7 +51,9 @@ public struct PluginDirectory: Hashable, Sendable {
     /// Looks at `ROOT/*/plugin.json` and, in folders without one, at `ROOT/*/*/plugin.json`;
     /// names starting with `.` are skipped. When `ROOT/plugin.json` exists, `root` is taken as a
     /// single plugin folder. A manifest two levels down must sit in a kind folder whose kind it
-    /// declares. Two manifests with one `name` are an error on the second (by path).
+    /// declares; one level down, it must declare the root's kind when the root is a kind folder
+    /// (`micectl plugins validate plugins/filter`). Two manifests with one `name` are an error on
+    /// the second (by path).
     /// - Parameters:
     ///   - root: The plugins root, absolute or relative to the current directory. Messages name
     ///     files below it as `root/...` (a leading `./` dropped).
@@ -85,11 +87,11 @@ public struct PluginDirectory: Hashable, Sendable {
             let folder = PathUtilities.join(absoluteRoot, entry)
             let folderManifest = PathUtilities.join(folder, manifestName)
             if FileManager.default.fileExists(atPath: folderManifest) {
+                // Flat layout: the kind rule applies when the root itself is a kind folder.
                 reports.append(
                     loader.load(
                         file: folderManifest,
-                        displayPath: PathUtilities.display(root: root, entry + "/" + manifestName),
-                        kindFolder: nil))
+                        displayPath: PathUtilities.display(root: root, entry + "/" + manifestName)))
                 continue
             }
             guard let children = subfolders(of: folder) else {
