@@ -117,5 +117,12 @@ let package = Package(
             dependencies: ["MICECore", "MICERecords", "MICECrypto"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "MICEPluginManifestTests",
+            dependencies: ["MICEPluginManifest", "MICECore"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built micectl binary; `swift test` builds it first along with every other product.
+        .testTarget(name: "MicectlTests", swiftSettings: swiftSettings),
     ]
 )
