@@ -12,7 +12,7 @@ struct PluginsCommand: AsyncParsableCommand {
         abstract: "Show and check the plugins of a plugins directory.",
         discussion: """
             A plugins directory holds one folder per plugin, plugins/<kind>/<name>/plugin.json \
-            (docs/plugin-manifest.md). DIR defaults to $MICE_PLUGIN_DIR, or ./plugins when that is not set.
+            (docs/plugin-manifest.md). DIR defaults to $MICE_PLUGINS_DIR, or ./plugins when that is not set.
             """,
         subcommands: [PluginsListCommand.self, PluginsValidateCommand.self]
     )
@@ -21,14 +21,14 @@ struct PluginsCommand: AsyncParsableCommand {
 /// The plugins root argument shared by the `plugins` subcommands.
 struct PluginsRootArgument: ParsableArguments {
     /// The variable that names the plugins root when no DIR is given.
-    static let environmentVariable = "MICE_PLUGIN_DIR"
+    static let environmentVariable = "MICE_PLUGINS_DIR"
     /// The plugins root when neither DIR nor the variable is given.
     static let defaultRoot = "./plugins"
 
-    @Argument(help: "The plugins directory (default: $MICE_PLUGIN_DIR, else ./plugins).")
+    @Argument(help: "The plugins directory (default: $MICE_PLUGINS_DIR, else ./plugins).")
     var directory: String?
 
-    /// DIR, else `$MICE_PLUGIN_DIR`, else `./plugins`.
+    /// DIR, else `$MICE_PLUGINS_DIR`, else `./plugins`.
     var root: String {
         if let directory { return directory }
         if let value = ProcessInfo.processInfo.environment[Self.environmentVariable], !value.isEmpty { return value }

@@ -66,7 +66,7 @@ struct PluginsCommandTests {
         process.executableURL = URL(fileURLWithPath: try Self.micectlPath())
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        env["MICE_PLUGIN_DIR"] = nil
+        env["MICE_PLUGINS_DIR"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -173,7 +173,7 @@ struct PluginsCommandTests {
         #expect(outcome.stderr.contains("16 manifests have errors and are not listed"))
     }
 
-    @Test("DIR defaults to ./plugins, and $MICE_PLUGIN_DIR overrides that")
+    @Test("DIR defaults to ./plugins, and $MICE_PLUGINS_DIR overrides that")
     func defaultDirectory() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("micectl-cwd-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -190,7 +190,7 @@ struct PluginsCommandTests {
         #expect(byDefault.stdout.contains("./plugins: 1 manifest, 1 valid, 0 invalid; 0 errors, 1 warning"))
 
         let byVariable = try await micectl(
-            ["plugins", "validate"], environment: ["MICE_PLUGIN_DIR": Self.fixtures + "/invalid"],
+            ["plugins", "validate"], environment: ["MICE_PLUGINS_DIR": Self.fixtures + "/invalid"],
             directory: scratch.path)
         #expect(byVariable.status == 1)
         #expect(byVariable.stdout.contains("/invalid/wrong-type/plugin.json: key \"timeouts.startSeconds\""))
