@@ -29,6 +29,13 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
+        .target(name: "CMICESpawn"),
+        .target(
+            name: "MICEPluginHost",
+            dependencies: ["CMICESpawn", "MICEWire", "MICEPluginManifest", logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Executables
         .executableTarget(
@@ -39,5 +46,10 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEPluginHostTests",
+            dependencies: ["MICEPluginHost", "MICEWire", "MICEPluginManifest", logging],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
