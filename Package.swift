@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
-            dependencies: ["MICEPluginHost", "MICEWire", "MICEPluginManifest", logging],
+            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
             swiftSettings: swiftSettings
         ),
     ]
