@@ -36,11 +36,38 @@ let package = Package(
             dependencies: ["CMICESpawn", "MICEWire", "MICEPluginManifest", logging, dequeModule],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
+        .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
+        .target(name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire"], swiftSettings: swiftSettings),
 
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
             dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", argumentParser],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Shipped plugins (plugins/<kind>/<name>/, executable = name)
+        .executableTarget(
+            name: "mice-rct-log",
+            dependencies: ["MICEPluginKit"],
+            path: "plugins/reaction/mice-rct-log",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-psd-empty",
+            dependencies: ["MICEPluginKit"],
+            path: "plugins/pseudonymizer/mice-psd-empty",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Test-only executables
+        .executableTarget(
+            name: "mice-test-plugin",
+            dependencies: ["MICECore", "MICEWire", "MICEPluginKit"],
+            path: "Tests/Fixtures/swift-plugin",
             swiftSettings: swiftSettings
         ),
 
@@ -51,5 +78,6 @@ let package = Package(
             dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
     ]
 )

@@ -136,7 +136,10 @@ public struct Timeouts: Hashable, Sendable {
     /// Idle time before a PING; 0 disables heartbeats.
     public var heartbeatSeconds: Double
 
-    public init(startSeconds: Double = 10, requestSeconds: Double = 10, shutdownSeconds: Double = 2, heartbeatSeconds: Double = 30) {
+    public init(
+        startSeconds: Double = 10, requestSeconds: Double = 10, shutdownSeconds: Double = 2,
+        heartbeatSeconds: Double = 30
+    ) {
         self.startSeconds = startSeconds
         self.requestSeconds = requestSeconds
         self.shutdownSeconds = shutdownSeconds

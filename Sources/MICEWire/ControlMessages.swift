@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
+import MICECore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import MICECore
 
 /// HELLO: the module's first frame (module to host).
 public struct HelloMessage: Codable, Hashable, Sendable {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# M-ICE: installs every Debian package the build, the tests and the demo need (idempotent).
+set -euo pipefail
+
+packages=(
+    build-essential pkg-config make python3 util-linux procps
+    libmcrypt-dev libpcre2-dev libjansson-dev
+)
+optional=(shellcheck)
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else echo "setup: need root (or sudo) to run: $*" >&2; return 1
+    fi
+}
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+missing=()
+for package in "${packages[@]}" "${optional[@]}"; do
+    installed "$package" || missing+=("$package")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    as_root apt-get update -qq
+    export DEBIAN_FRONTEND=noninteractive
+    required_missing=()
+    for package in "${missing[@]}"; do
+        case " ${optional[*]} " in
+            *" $package "*) ;;
+            *) required_missing+=("$package") ;;
+        esac
+    done
+    if [ "${#required_missing[@]}" -gt 0 ]; then
+        as_root apt-get install -y -qq --no-install-recommends "${required_missing[@]}"
+    fi
+    for package in "${optional[@]}"; do
+        installed "$package" && continue
+        as_root apt-get install -y -qq --no-install-recommends "$package" ||
+            echo "setup: WARNING: optional package $package could not be installed" >&2
+    done
+fi
+
+command -v swift >/dev/null 2>&1 || {
+    echo "setup: swift is not on PATH (Swift 6.1 or newer is needed)" >&2
+    exit 1
+}
+echo "setup: all packages present"
