@@ -315,8 +315,7 @@ final class ConnectionCore: @unchecked Sendable {
             if mode == .lines {
                 var left = calls
                 while left > 0, offset < bytes.count {
-                    let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-                    guard let newline = rest.firstIndex(of: 0x0A) else { return bytes.count }
+                    guard let newline = bytes[offset...].firstIndex(of: 0x0A) else { return bytes.count }
                     offset = newline + 1
                     left -= 1
                 }
@@ -716,8 +715,7 @@ final class ConnectionCore: @unchecked Sendable {
     private func processLines(_ chunk: UnsafeRawBufferPointer, _ state: inout ReaderState) throws {
         var start = 0
         while start < chunk.count {
-            let rest = UnsafeRawBufferPointer(rebasing: chunk[start...])
-            let newline = rest.firstIndex(of: 0x0A)
+            let newline = chunk[start...].firstIndex(of: 0x0A)
             let end = newline ?? chunk.count
             if !state.lineOverflow {
                 let take = min(end - start, LinesCodec.maxLineBytes - state.line.count)
