@@ -211,10 +211,7 @@ public final class PluginConnection: Sendable {
         case .failure(let error): throw await failStart(error)
         case .success(let message): ready = message
         }
-        core.shared.withLock { state in
-            state.heartbeatSeconds = max(manifest.timeouts.heartbeatSeconds, 0)
-            state.lastReceived = Monotonic.now()
-        }
+        core.enableHeartbeat(seconds: manifest.timeouts.heartbeatSeconds)
         logger.debug("plugin ready", metadata: ["plugin.init": "\(ready.`init`)", "plugin.maxFrameBytes": "\(negotiated)"])
         return PluginConnection(
             manifest: manifest,

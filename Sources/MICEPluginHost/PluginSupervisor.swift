@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
+import DequeModule
 import Logging
 import MICEPluginManifest
 import Synchronization
@@ -37,7 +38,7 @@ public final class PluginSupervisor: Sendable {
         public var spawns: Int
     }
 
-    private enum Event: Sendable {
+    fileprivate enum Event: Sendable {
         case spawned(generation: Int, PluginProcess)
         case spawnFailed(generation: Int, PluginError)
         case ready(generation: Int, PluginConnection)
@@ -53,7 +54,7 @@ public final class PluginSupervisor: Sendable {
         var connection: PluginConnection?
         var spawns = 0
         var changed = OneShot<Void>()
-        var events: AsyncStream<Event>.Continuation?
+        var events: EventQueue?
         var stopRequested = false
     }
 
@@ -151,30 +152,33 @@ public final class PluginSupervisor: Sendable {
             shared.stopRequested = true
             return shared.events
         }
-        continuation?.yield(.stop)
+        continuation?.push(.stop)
     }
 
     // MARK: - Run loop
 
     /// Runs the module until it is stopped or fails for good.
+    ///
+    /// Cancelling the calling task stops the module gracefully, as ``stop()`` does: the event
+    /// loop and each generation's work do not observe cancellation (a half-done teardown would
+    /// leak the process), they end when the module has been reaped.
     public func run() async {
-        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let events = EventQueue()
         let stopEarly = shared.withLock { shared in
-            shared.events = continuation
+            shared.events = events
             return shared.stopRequested
         }
-        if stopEarly { continuation.yield(.stop) }
+        if stopEarly { events.push(.stop) }
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 var generation = 0
                 var actions = update { $0.start(now: Monotonic.now()) }
-                var iterator = events.makeAsyncIterator()
                 while true {
                     for action in actions {
-                        perform(action, generation: &generation, group: &group, events: continuation)
+                        perform(action, generation: &generation, group: &group, events: events)
                     }
                     if shared.withLock({ $0.machine.isFinished }) { break }
-                    guard let event = await iterator.next() else { break }
+                    let event = await events.next()
                     actions = handle(event, current: generation)
                 }
                 group.cancelAll()
@@ -187,7 +191,6 @@ public final class PluginSupervisor: Sendable {
             shared.connection = nil
             shared.process = nil
         }
-        continuation.finish()
         notify()
     }
 
@@ -234,29 +237,34 @@ public final class PluginSupervisor: Sendable {
         _ action: SupervisorStateMachine.Action,
         generation: inout Int,
         group: inout DiscardingTaskGroup,
-        events: AsyncStream<Event>.Continuation
+        events: EventQueue
     ) {
         switch action {
         case .spawn:
             generation += 1
             let id = generation
             shared.withLock { $0.spawns += 1 }
-            group.addTask { await self.runGeneration(id, events: events) }
+            // Unstructured on purpose: a generation always runs to the reap (see run()).
+            group.addTask { await Task { await self.runGeneration(id, events: events) }.value }
         case .scheduleRestart(let delay):
             let id = generation
             logger.info("restarting plugin in \(ConnectionCore.format(delay)) s")
             group.addTask {
                 try? await Task.sleep(for: .seconds(delay))
-                events.yield(.timer(generation: id))
+                events.push(.timer(generation: id))
             }
         case .kill:
             let (connection, process) = shared.withLock { ($0.connection, $0.process) }
+            let grace = manifest.timeouts.shutdownSeconds
+            // Unstructured on purpose: the teardown keeps its grace periods under cancellation.
             group.addTask {
-                if let connection {
-                    await connection.shutdown(reason: "supervisor stopping the module")
-                } else if let process {
-                    await process.terminate(grace: self.manifest.timeouts.shutdownSeconds)
-                }
+                await Task {
+                    if let connection {
+                        await connection.shutdown(reason: "supervisor stopping the module")
+                    } else if let process {
+                        await process.terminate(grace: grace)
+                    }
+                }.value
             }
         case .reportCrashLoop(let error):
             logger.error("plugin is in a crash loop; not restarting it: \(error)")
@@ -266,15 +274,15 @@ public final class PluginSupervisor: Sendable {
     }
 
     /// One process generation: spawn, handshake, session, reap, each reported as an event.
-    private func runGeneration(_ id: Int, events: AsyncStream<Event>.Continuation) async {
+    private func runGeneration(_ id: Int, events: EventQueue) async {
         let process: PluginProcess
         do {
             process = try PluginProcess.spawn(manifest: manifest, options: options, logger: logger)
         } catch {
-            events.yield(.spawnFailed(generation: id, error))
+            events.push(.spawnFailed(generation: id, error))
             return
         }
-        events.yield(.spawned(generation: id, process))
+        events.push(.spawned(generation: id, process))
         do {
             let connection = try await PluginConnection.start(
                 process: process,
@@ -282,22 +290,22 @@ public final class PluginSupervisor: Sendable {
                 options: options,
                 logger: logger
             )
-            events.yield(.ready(generation: id, connection))
+            events.push(.ready(generation: id, connection))
             var reason = await connection.waitUntilClosed()
             if reason.exitStatus == nil, let status = await process.waitForExit(timeout: 0.2) {
                 reason.exitStatus = status
                 reason.stderrTail = process.stderr.tail(10)
             }
-            events.yield(.connectionFailed(generation: id, reason))
+            events.push(.connectionFailed(generation: id, reason))
         } catch let error as PluginError {
-            events.yield(.connectionFailed(generation: id, error))
+            events.push(.connectionFailed(generation: id, error))
         } catch {
-            events.yield(
+            events.push(
                 .connectionFailed(generation: id, PluginError(.protocolViolation, plugin: manifest.name, "\(error)"))
             )
         }
         let status = await process.waitForExit()
-        events.yield(.exited(generation: id, status))
+        events.push(.exited(generation: id, status))
     }
 
     private func update(_ body: (inout SupervisorStateMachine) -> [SupervisorStateMachine.Action])
@@ -324,5 +332,40 @@ public final class PluginSupervisor: Sendable {
             return changed
         }
         changed.fulfill(())
+    }
+}
+
+/// The supervisor's mailbox: unbounded (a handful of events per process generation), and, unlike
+/// `AsyncStream`, its `next()` ignores task cancellation, so a cancelled `run()` still sees the
+/// events of its own teardown.
+private final class EventQueue: Sendable {
+    private struct State {
+        var events = Deque<PluginSupervisor.Event>()
+        var waiter: CheckedContinuation<PluginSupervisor.Event, Never>?
+    }
+    private let state = Mutex(State())
+
+    func push(_ event: PluginSupervisor.Event) {
+        let waiter = state.withLock { state -> CheckedContinuation<PluginSupervisor.Event, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.events.append(event)
+            return nil
+        }
+        waiter?.resume(returning: event)
+    }
+
+    /// The next event; one consumer at a time.
+    func next() async -> PluginSupervisor.Event {
+        await withCheckedContinuation { continuation in
+            let event = state.withLock { state -> PluginSupervisor.Event? in
+                if let event = state.events.popFirst() { return event }
+                state.waiter = continuation
+                return nil
+            }
+            if let event { continuation.resume(returning: event) }
+        }
     }
 }

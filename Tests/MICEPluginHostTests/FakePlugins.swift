@@ -4,6 +4,7 @@
 import Foundation
 import Logging
 import MICEPluginManifest
+import Testing
 
 /// The fake plugins of Tests/Fixtures/plugins and a test logger.
 ///
@@ -104,3 +105,8 @@ enum FakePlugins {
         return state == "Z" || state == "X"
     }
 }
+
+/// Every suite that spawns processes runs inside this one, one test at a time: the fd-leak check
+/// counts the whole process's descriptors, and two cores are shared with the modules under test.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+enum ProcessSuites {}

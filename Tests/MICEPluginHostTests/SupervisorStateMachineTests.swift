@@ -123,7 +123,8 @@ struct SupervisorStateMachineTests {
 
     @Test("restarts older than the window do not count")
     func windowSlides() {
-        var machine = Machine(pluginName: "p", policy: Self.policy(maxRestarts: 2, window: 10, resetAfter: 1000), jitter: 0)
+        var machine = Machine(
+            pluginName: "p", policy: Self.policy(maxRestarts: 2, window: 10, resetAfter: 1000), jitter: 0)
         var now = 0.0
         for _ in 0..<6 {
             Self.running(&machine, now: now)

@@ -153,6 +153,15 @@ final class ConnectionCore: @unchecked Sendable {
         }
     }
 
+    /// Starts the heartbeat (after READY) and wakes the writer so that it schedules the first PING.
+    func enableHeartbeat(seconds: Double) {
+        shared.withLock { state in
+            state.heartbeatSeconds = max(seconds, 0)
+            state.lastReceived = Monotonic.now()
+            wakeWriterLocked(&state, force: true)
+        }
+    }
+
     /// Asks the writer to write `finalFrame` (if any) and close stdin; queued calls not written
     /// yet fail, calls written already still get their replies.
     func requestClose(finalFrame: [UInt8]) {
