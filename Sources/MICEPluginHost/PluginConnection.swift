@@ -212,7 +212,8 @@ public final class PluginConnection: Sendable {
         case .success(let message): ready = message
         }
         core.enableHeartbeat(seconds: manifest.timeouts.heartbeatSeconds)
-        logger.debug("plugin ready", metadata: ["plugin.init": "\(ready.`init`)", "plugin.maxFrameBytes": "\(negotiated)"])
+        logger.debug(
+            "plugin ready", metadata: ["plugin.init": "\(ready.`init`)", "plugin.maxFrameBytes": "\(negotiated)"])
         return PluginConnection(
             manifest: manifest,
             process: process,
@@ -274,7 +275,8 @@ public final class PluginConnection: Sendable {
             if let message = completed.errors[index] {
                 results.append(.failure(moduleError(message, id: completed.firstID + UInt64(index))))
             } else {
-                results.append(.success(ModuleReply(returnValue: completed.returnValues[index], data: completed.data[index])))
+                results.append(
+                    .success(ModuleReply(returnValue: completed.returnValues[index], data: completed.data[index])))
             }
         }
         return results
@@ -463,7 +465,8 @@ public final class PluginConnection: Sendable {
     /// - Returns: how the module ended.
     @discardableResult
     public func shutdown(reason: String = "host stopping") async -> ExitStatus {
-        let frame = manifest.protocol.mode == .lines
+        let frame =
+            manifest.protocol.mode == .lines
             ? [] : ControlCoding.frame(.shutdown, ShutdownMessage(reason: reason)).encoded
         core.requestClose(finalFrame: frame)
         let status = await process.terminate(grace: manifest.timeouts.shutdownSeconds)

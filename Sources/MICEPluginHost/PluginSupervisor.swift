@@ -314,7 +314,9 @@ public final class PluginSupervisor: Sendable {
         updateShared { shared in body(&shared.machine) }
     }
 
-    private func updateShared(_ body: (inout Shared) -> [SupervisorStateMachine.Action]) -> [SupervisorStateMachine.Action] {
+    private func updateShared(_ body: (inout Shared) -> [SupervisorStateMachine.Action]) -> [SupervisorStateMachine
+        .Action]
+    {
         let (actions, changed) = shared.withLock { shared in
             let actions = body(&shared)
             let changed = shared.changed

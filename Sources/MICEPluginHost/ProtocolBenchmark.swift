@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
+import Logging
+import MICEPluginManifest
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import Logging
-import MICEPluginManifest
 
 /// Measures the module protocol end to end: host, pipes and a real module process.
 ///

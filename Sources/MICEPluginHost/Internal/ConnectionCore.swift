@@ -177,7 +177,8 @@ final class ConnectionCore: @unchecked Sendable {
             wakeWriterLocked(&state)
             return dropped
         }
-        let error = PluginError(.connectionClosed, plugin: pluginName, "the connection was shut down before the call was sent")
+        let error = PluginError(
+            .connectionClosed, plugin: pluginName, "the connection was shut down before the call was sent")
         for batch in dropped {
             batch.failure = error
             batch.continuation?.resume()
@@ -258,7 +259,8 @@ final class ConnectionCore: @unchecked Sendable {
                     let calls = min(state.credits, batch.count - batch.writtenCalls)
                     state.credits -= calls
                     let start = batch.writtenBytes
-                    let end = calls == batch.count - batch.writtenCalls
+                    let end =
+                        calls == batch.count - batch.writtenCalls
                         ? batch.bytes.count : endOffset(of: batch, after: calls)
                     batch.writtenCalls += calls
                     batch.writtenBytes = end
@@ -716,7 +718,8 @@ final class ConnectionCore: @unchecked Sendable {
             bytes.append(contentsOf: buffer[0..<count])
         }
         let text = bytes.withUnsafeBytes { Self.printable($0, limit: limit) }
-        return PluginError(.nonProtocolOutput, plugin: pluginName, "plugin wrote non-protocol output to stdout: \(text)")
+        return PluginError(
+            .nonProtocolOutput, plugin: pluginName, "plugin wrote non-protocol output to stdout: \(text)")
     }
 
     // MARK: Lines mode
