@@ -16,10 +16,11 @@ extension ProcessSuites {
         @Test("measures the Swift and the Python module and reports the JSON keys")
         func smoke() async throws {
             let seconds = ProcessInfo.processInfo.environment["MICE_BENCH_SECONDS"].flatMap(Double.init) ?? 0.2
-            var swift = SwiftPlugin.manifest(kind: .filter, maxInFlight: 4096)
+            let window = ProcessInfo.processInfo.environment["MICE_BENCH_MAX_IN_FLIGHT"].flatMap(Int.init) ?? 4096
+            var swift = SwiftPlugin.manifest(kind: .filter, maxInFlight: window)
             swift.timeouts.heartbeatSeconds = 0
             var python = try FakePlugins.manifest("ok-echo")
-            python.protocol.maxInFlight = 4096
+            python.protocol.maxInFlight = window
             let result = try await ProtocolBenchmark.run(
                 swiftModule: SwiftPlugin.isBuilt ? swift : nil,
                 pythonModule: python,
