@@ -30,7 +30,7 @@ extension ProcessSuites {
         func leavesGrandchild() async throws {
             let manifest = try FakePlugins.manifest("leaves-grandchild")
             let process = try PluginProcess.spawn(manifest: manifest, logger: logger)
-            let line = try #require(await process.stderr.waitForLine(containing: "grandchild ", timeout: 5))
+            let line = try #require(await process.stderr.waitForLine(containing: "grandchild-pid ", timeout: 5))
             let grandchild = try #require(Int32(line.split(separator: " ").last ?? ""))
             #expect(await process.stderr.waitForLine(containing: "leaves-grandchild ready", timeout: 5) != nil)
             #expect(!FakePlugins.isDead(grandchild))
