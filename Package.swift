@@ -29,6 +29,13 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
+        .target(name: "CMICESpawn"),
+        .target(
+            name: "MICEPluginHost",
+            dependencies: ["CMICESpawn", "MICEWire", "MICEPluginManifest", logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
         .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
@@ -110,6 +117,11 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEPluginHostTests",
+            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
         .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
         .testTarget(
