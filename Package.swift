@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CMICESpawn"),
         .target(
             name: "MICEPluginHost",
-            dependencies: ["CMICESpawn", "MICEWire", "MICEPluginManifest", logging, dequeModule],
+            dependencies: ["CMICESpawn", "MICEWire", "MICEPluginManifest", "MICERecords", logging, dequeModule],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),

@@ -5,6 +5,7 @@ import CMICESpawn
 import Logging
 import MICECore
 import MICEPluginManifest
+import MICERecords
 import MICEWire
 import Synchronization
 
@@ -61,6 +62,8 @@ public final class PluginConnection: Sendable {
 
     let core: ConnectionCore
     private let kind: ModuleKind
+    /// Lines mode, filter and pseudonymizer: the LogFormat layout whose log data is the line.
+    private let linesLayout: LogFormatLayout?
 
     private init(
         manifest: PluginManifest,
@@ -68,7 +71,8 @@ public final class PluginConnection: Sendable {
         hello: HelloMessage?,
         initValue: Int64,
         maxFrameBytes: Int,
-        core: ConnectionCore
+        core: ConnectionCore,
+        linesLayout: LogFormatLayout? = nil
     ) {
         self.manifest = manifest
         self.process = process
@@ -77,6 +81,7 @@ public final class PluginConnection: Sendable {
         self.maxFrameBytes = maxFrameBytes
         self.core = core
         self.kind = ModuleKind(rawValue: manifest.kind.rawValue) ?? .filter
+        self.linesLayout = linesLayout
     }
 
     // MARK: - Start
@@ -148,7 +153,8 @@ public final class PluginConnection: Sendable {
                 hello: nil,
                 initValue: 0,
                 maxFrameBytes: LinesCodec.maxLineBytes,
-                core: core
+                core: core,
+                linesLayout: LogFormatLayout(rawValue: options.layout)
             )
         }
 
@@ -275,8 +281,11 @@ public final class PluginConnection: Sendable {
             if let message = completed.errors[index] {
                 results.append(.failure(moduleError(message, id: completed.firstID + UInt64(index))))
             } else {
-                results.append(
-                    .success(ModuleReply(returnValue: completed.returnValues[index], data: completed.data[index])))
+                var data = completed.data[index]
+                if kind == .pseudonymizer, !data.isEmpty, let layout = linesLayout {
+                    data = Self.record(batch[index].data, withLogData: data, layout: layout)
+                }
+                results.append(.success(ModuleReply(returnValue: completed.returnValues[index], data: data)))
             }
         }
         return results
@@ -374,7 +383,7 @@ public final class PluginConnection: Sendable {
         var id = firstID
         for call in batch {
             if lines {
-                LinesCodec.appendLine(call.data, to: &buffer)
+                appendLine(call.data, to: &buffer)
             } else {
                 appendCall(id: id, fileType: withFileType ? call.fileType ?? 0 : nil, data: call.data, to: &buffer)
             }
@@ -399,12 +408,39 @@ public final class PluginConnection: Sendable {
         var id = firstID
         for payload in payloads {
             if lines {
-                LinesCodec.appendLine(payload, to: &buffer)
+                appendLine(payload, to: &buffer)
             } else {
                 appendCall(id: id, fileType: withFileType ? fileType : nil, data: payload, to: &buffer)
             }
             id &+= 1
         }
+    }
+
+    /// Lines mode: the line for one call. A filter, pseudonymizer or postprocessor given a
+    /// LogFormat record gets its log data (spec section 8); other data goes as it is (up to its
+    /// first NUL).
+    private func appendLine(_ data: [UInt8], to buffer: inout [UInt8]) {
+        let takesRecords = kind == .filter || kind == .pseudonymizer || kind == .postprocessing
+        guard let layout = linesLayout, takesRecords, data.count == layout.size else {
+            LinesCodec.appendLine(data, to: &buffer)
+            return
+        }
+        data.withUnsafeBytes { record in
+            guard let logData = try? LogFormat.logData(in: record, layout: layout) else { return }
+            LinesCodec.appendLine(logData, to: &buffer)
+        }
+    }
+
+    /// Lines mode, pseudonymizer: the call's record with the line read back as its log data and
+    /// a fresh checksum.
+    static func record(_ record: [UInt8], withLogData line: [UInt8], layout: LogFormatLayout) -> [UInt8] {
+        guard record.count == layout.size else { return line }
+        var result = record
+        result.withUnsafeMutableBytes { bytes in
+            line.withUnsafeBytes { text in _ = try? LogFormat.setLogData(text, in: bytes, layout: layout) }
+            _ = try? LogFormat.updateChecksum(in: bytes, layout: layout)
+        }
+        return result
     }
 
     @inline(__always)
