@@ -52,7 +52,11 @@ let package = Package(
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
-            dependencies: ["MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", argumentParser],
+            dependencies: [
+                "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
+                argumentParser,
+                logging,
+            ],
             swiftSettings: swiftSettings
         ),
 

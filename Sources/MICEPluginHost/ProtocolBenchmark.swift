@@ -28,8 +28,12 @@ public enum ProtocolBenchmark {
         public var megabytesPerSecond: Double?
         /// The host's resident set size at the end (VmRSS), in MiB.
         public var hostResidentMegabytes: Double
+        /// Calls per second with 1688-byte records through the shipped PCRE2 filter (a module
+        /// that does real work per record), when measured.
+        public var swiftRegexFilterCallsPerSecond: Double?
 
         enum CodingKeys: String, CodingKey {
+            case swiftRegexFilterCallsPerSecond = "swift_flt_regex_calls_per_s"
             case swiftSmallCallsPerSecond = "swift_small_calls_per_s"
             case swiftLogformatCallsPerSecond = "swift_logformat_calls_per_s"
             case pythonSmallCallsPerSecond = "python_small_calls_per_s"
@@ -52,10 +56,10 @@ public enum ProtocolBenchmark {
             self.hostResidentMegabytes = hostResidentMegabytes
         }
 
-        /// The result as pretty-printed JSON with sorted keys.
+        /// The result as one line of JSON with sorted keys.
         public var json: String {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.sortedKeys]
             return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         }
     }

@@ -8,6 +8,6 @@ struct Micectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "micectl",
         abstract: "M-ICE operator tool: records, plugins, benchmarks.",
-        subcommands: [RecordsCommand.self, PluginsCommand.self]
+        subcommands: [RecordsCommand.self, PluginsCommand.self, BenchCommand.self]
     )
 }

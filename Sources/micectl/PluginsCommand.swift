@@ -9,12 +9,12 @@ import MICEPluginManifest
 struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "Show and check the plugins of a plugins directory.",
+        abstract: "Show, check and start the plugins of a plugins directory.",
         discussion: """
             A plugins directory holds one folder per plugin, plugins/<kind>/<name>/plugin.json \
             (docs/plugin-manifest.md). DIR defaults to $MICE_PLUGINS_DIR, or ./plugins when that is not set.
             """,
-        subcommands: [PluginsListCommand.self, PluginsValidateCommand.self]
+        subcommands: [PluginsListCommand.self, PluginsValidateCommand.self, PluginsRunCommand.self]
     )
 }
 
