@@ -140,5 +140,14 @@ let package = Package(
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
         .testTarget(name: "MicectlTests", swiftSettings: swiftSettings),
+        // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
+        // first, and the tests run `make -C contrib` for the C programs.
+        .testTarget(
+            name: "ShippedPluginTests",
+            dependencies: [
+                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire", logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -16,7 +16,7 @@ public struct EnvelopeDecoder {
     private let cipher: LegacyTwofish?
     private let acceptPlaintext: Bool
     private let verifier: LegacyTwofish
-    /// Records refused so far (bad size, wrong key, checksum mismatch, plaintext refused).
+    /// Records refused so far (wrong `CipherTextLen`, wrong key, checksum mismatch, plaintext refused).
     public private(set) var refused = 0
 
     /// Reads `key` and `acceptPlaintext` from the configuration.
@@ -48,7 +48,14 @@ public struct EnvelopeDecoder {
     public var envelopeSize: Int { kind.envelopeSize }
 
     /// Opens one envelope; nil (and a counted, logged refusal) when it cannot be accepted.
-    public mutating func open(_ envelope: UnsafeRawBufferPointer) -> [UInt8]? {
+    /// - Throws: ``PluginCallError`` with code 3 (bad call) when the payload is not one envelope
+    ///   of ``envelopeSize`` bytes: a CALL that does not decode (docs/plugin-protocol.md, section 5).
+    public mutating func open(_ envelope: UnsafeRawBufferPointer) throws(PluginCallError) -> [UInt8]? {
+        guard envelope.count == kind.envelopeSize else {
+            throw PluginCallError(
+                code: PluginErrorCode.badCall,
+                "\(kind.envelopeName) of \(envelope.count) bytes; this link's records are \(kind.envelopeSize) bytes")
+        }
         do {
             let message = try CipherMsg(decoding: envelope, kind: kind)
             if message.isEncrypted, cipher == nil {

@@ -8,8 +8,8 @@ import Testing
 
 /// The fake plugins of Tests/Fixtures/plugins and a test logger.
 ///
-/// Until `PluginManifestLoader` lands, manifests are read here with a minimal decoder of the
-/// keys the fixtures use (which also keeps the fixture JSON honest about the model's keys).
+/// Manifests are read with the real loader (`PluginManifestLoader`), so the fixtures obey the
+/// same rules as every shipped plugin (docs/plugin-manifest.md) and there is one manifest parser.
 enum FakePlugins {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -18,71 +18,18 @@ enum FakePlugins {
         return url.appendingPathComponent("Fixtures/plugins").path
     }()
 
-    private struct File: Decodable {
-        struct ProtocolValues: Decodable {
-            var versions: [Int]
-            var mode: ProtocolSettings.Mode
-            var maxFrameBytes: Int
-            var maxInFlight: Int
-        }
-        struct TimeoutValues: Decodable {
-            var startSeconds: Double
-            var requestSeconds: Double
-            var shutdownSeconds: Double
-            var heartbeatSeconds: Double
-        }
-        struct Restart: Decodable {
-            var policy: RestartPolicy.Policy
-            var initialDelaySeconds: Double
-            var maxDelaySeconds: Double
-            var resetAfterSeconds: Double
-            var maxRestarts: Int
-            var windowSeconds: Double
-        }
-        var name: String
-        var kind: PluginKind
-        var version: String
-        var description: String
-        var exec: [String]
-        var `protocol`: ProtocolValues
-        var timeouts: TimeoutValues
-        var restart: Restart
+    /// A fixture manifest the loader refused: every error, one per line.
+    struct InvalidFixture: Error, CustomStringConvertible {
+        var errors: [PluginManifestError]
+        var description: String { errors.map(\.description).joined(separator: "\n") }
     }
 
-    /// The manifest of fixture `scenario`.
+    /// The manifest of fixture `scenario`, loaded and validated by `PluginManifestLoader`.
+    /// - Throws: ``InvalidFixture`` naming every error when the loader refuses it.
     static func manifest(_ scenario: String) throws -> PluginManifest {
-        let directory = root + "/" + scenario
-        let file = directory + "/plugin.json"
-        let decoded = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-        return PluginManifest(
-            name: decoded.name,
-            kind: decoded.kind,
-            version: decoded.version,
-            description: decoded.description,
-            protocol: ProtocolSettings(
-                versions: decoded.protocol.versions,
-                mode: decoded.protocol.mode,
-                maxFrameBytes: decoded.protocol.maxFrameBytes,
-                maxInFlight: decoded.protocol.maxInFlight
-            ),
-            exec: decoded.exec,
-            timeouts: Timeouts(
-                startSeconds: decoded.timeouts.startSeconds,
-                requestSeconds: decoded.timeouts.requestSeconds,
-                shutdownSeconds: decoded.timeouts.shutdownSeconds,
-                heartbeatSeconds: decoded.timeouts.heartbeatSeconds
-            ),
-            restart: RestartPolicy(
-                policy: decoded.restart.policy,
-                initialDelaySeconds: decoded.restart.initialDelaySeconds,
-                maxDelaySeconds: decoded.restart.maxDelaySeconds,
-                resetAfterSeconds: decoded.restart.resetAfterSeconds,
-                maxRestarts: decoded.restart.maxRestarts,
-                windowSeconds: decoded.restart.windowSeconds
-            ),
-            directory: directory,
-            file: file
-        )
+        let report = PluginManifestLoader().load(pluginDirectory: root + "/" + scenario)
+        guard let manifest = report.manifest else { throw InvalidFixture(errors: report.errors) }
+        return manifest
     }
 
     /// A logger that drops everything below warning (tests assert on relays and errors, not logs).

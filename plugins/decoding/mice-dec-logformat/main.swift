@@ -21,7 +21,7 @@ struct DecodeLogFormat: PluginModule {
     var initValue: Int64 { Int64(decoder.envelopeSize) }
 
     mutating func call(_ input: CallInput, reply: inout [UInt8]) throws -> Int32 {
-        guard let record = decoder.open(input.data) else { return -1 }
+        guard let record = try decoder.open(input.data) else { return -1 }
         reply.append(contentsOf: record)
         return 0
     }

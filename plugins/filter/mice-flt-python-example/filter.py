@@ -21,9 +21,11 @@ import mice_plugin  # noqa: E402
 
 RULES = []
 FILE_TYPES = set()
+LAYOUT = "seed"  # the link's LogFormat layout, from CONFIGURE
 
 
 def configure(context):
+    global LAYOUT
     rules = context.config.get("rules", [])
     if not isinstance(rules, list) or not all(isinstance(rule, str) for rule in rules):
         raise mice_plugin.ConfigError("rules", "must be a list of regular expressions")
@@ -38,6 +40,9 @@ def configure(context):
     FILE_TYPES.update(types)
     if context.kind != "filter":
         raise mice_plugin.ConfigError("kind", "this module is a filter, not a %s" % context.kind)
+    if context.layout not in mice_plugin.LAYOUTS:
+        raise mice_plugin.ConfigError("layout", "unknown LogFormat layout %r (seed or 0.2)" % (context.layout,))
+    LAYOUT = context.layout
     mice_plugin.log.info("%d rules, layout %s", len(RULES), context.layout)
     return 0
 
@@ -46,7 +51,8 @@ def handle(call):
     if FILE_TYPES and call.file_type not in FILE_TYPES:
         return -1  # error: the line is kept
     try:
-        text = mice_plugin.logdata(call.data)
+        # A record of the other layout's size is as wrong as any other size: ERROR 3.
+        text = mice_plugin.logdata(call.data, LAYOUT)
     except ValueError as error:
         raise mice_plugin.CallError(3, str(error))
     for rule in RULES:
