@@ -51,6 +51,18 @@ enum FakePlugins {
         let state = stat[stat.index(close, offsetBy: 2)]
         return state == "Z" || state == "X"
     }
+
+    /// Whether `pid` is dead within `timeout` seconds. A process killed with SIGKILL closes its
+    /// descriptors (so its pipes report end of file) a moment before the kernel marks it a
+    /// zombie, so a check right after end of file may still see it alive.
+    static func becomesDead(_ pid: Int32, timeout: Double = 2) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while !isDead(pid) {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
 }
 
 /// Every suite that spawns processes runs inside this one, one test at a time: the fd-leak check

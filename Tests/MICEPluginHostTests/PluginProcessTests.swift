@@ -38,7 +38,7 @@ extension ProcessSuites {
             #expect(status == .exited(0))
             // The relay only sees end of file once the grandchild, which shares stderr, is gone.
             #expect(await process.stderr.waitForEnd(timeout: 5))
-            #expect(FakePlugins.isDead(grandchild))
+            #expect(await FakePlugins.becomesDead(grandchild))
             #expect(process.signalGroup(SIGTERM) == false)
         }
 
