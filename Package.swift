@@ -49,6 +49,12 @@ let package = Package(
             name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire", "MICERecords", "MICECrypto"],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "MICEBuffer",
+            dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
@@ -120,10 +126,19 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        .target(name: "MICETestSupport", path: "Tests/MICETestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
-            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
+            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", "MICETestSupport", logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MICEBufferTests",
+            dependencies: [
+                "MICEBuffer", "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECore", "MICETestSupport",
+                logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
@@ -139,13 +154,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
-        .testTarget(name: "MicectlTests", swiftSettings: swiftSettings),
+        .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
         // first, and the tests run `make -C contrib` for the C programs.
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [
-                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire", logging,
+                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
+                "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

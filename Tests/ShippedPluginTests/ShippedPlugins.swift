@@ -7,15 +7,15 @@ import MICECore
 import MICEPluginHost
 import MICEPluginManifest
 import MICERecords
+import MICETestSupport
 import MICEWire
 import Testing
 
 /// The shipped plugins of `plugins/`, found with `PluginDirectory.discover` and started through
 /// the real host (`PluginConnection`), as the daemons start them.
 enum ShippedPlugins {
-    /// The repository root (this file is Tests/ShippedPluginTests/ShippedPlugins.swift).
-    static let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository root.
+    static var repositoryRoot: String { TestPaths.repositoryRoot }
 
     /// The plugins root the daemons would be pointed at.
     static let pluginsRoot = repositoryRoot + "/plugins"
@@ -38,26 +38,8 @@ enum ShippedPlugins {
 
     // MARK: - Programs
 
-    /// The folder holding the built Swift executables (`@bin/NAME`): `$MICE_BIN_DIR` when set,
-    /// else the first folder holding `mice-fmt-simple`, walking up from the test binary (which
-    /// `swift build` puts next to them), else `.build/debug`.
-    static let binDirectory: String = {
-        let fileManager = FileManager.default
-        if let bin = ProcessInfo.processInfo.environment["MICE_BIN_DIR"], !bin.isEmpty { return bin }
-        let starts = [
-            (try? fileManager.destinationOfSymbolicLink(atPath: "/proc/self/exe")), CommandLine.arguments.first,
-        ]
-        for start in starts.compactMap({ $0 }) {
-            var folder = URL(fileURLWithPath: start).standardizedFileURL.deletingLastPathComponent()
-            while folder.path != "/" {
-                if fileManager.isExecutableFile(atPath: folder.appendingPathComponent("mice-fmt-simple").path) {
-                    return folder.path
-                }
-                folder = folder.deletingLastPathComponent()
-            }
-        }
-        return repositoryRoot + "/.build/debug"
-    }()
+    /// The folder holding the built Swift executables (`@bin/NAME`).
+    static var binDirectory: String { TestPaths.binDirectory }
 
     /// The outcome of `make -C contrib`, run once per test process.
     struct ContribBuild: Sendable {
