@@ -126,8 +126,11 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .target(name: "MICETestSupport", path: "Tests/MICETestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
             dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", "MICETestSupport", logging],
@@ -142,10 +145,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
-        .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICECryptoTests",
-            dependencies: ["MICECore", "MICERecords", "MICECrypto"],
+            dependencies: ["MICECore", "MICERecords", "MICECrypto", "MICETestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
