@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
+        .target(name: "MICEConfig", swiftSettings: swiftSettings),
         // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
         .target(name: "CMICESpawn"),
         .target(
@@ -121,6 +123,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
             dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
