@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
+        .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
         // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
         .target(name: "CMICESpawn"),
         .target(
@@ -124,6 +126,9 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICETailTests", dependencies: ["MICETail", "MICEConfig", "MICERecords", logging],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
             dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
