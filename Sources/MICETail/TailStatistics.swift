@@ -11,7 +11,7 @@ public struct TailStatistics: Sendable, Hashable {
     public var truncatedLines: UInt64 = 0
     /// Final lines without newline emitted at rotation, truncation or deletion.
     public var unterminatedLines: UInt64 = 0
-    /// Files replaced at their path (rename rotation or delete and re-create).
+    /// Files that left their path (renamed away or deleted: rotation) while open.
     public var rotations: UInt64 = 0
     /// Files that shrank below the read offset (copytruncate) and were read again from 0.
     public var truncations: UInt64 = 0

@@ -96,10 +96,7 @@ final class TailEngine {
             } else if !watched.waitForSweep || isSweep {
                 watched.waitForSweep = false
                 if let reader = open(watched) {
-                    if let old = watched.current {
-                        retire(old, of: watched)
-                        statistics.withLock { $0.rotations += 1 }
-                    }
+                    if let old = watched.current { retire(old, of: watched) }
                     watched.current = reader
                     more = read(reader, of: watched)
                 }
@@ -121,6 +118,7 @@ final class TailEngine {
 
     private func retire(_ reader: FileReader, of watched: WatchedPath) {
         reader.lastActivity = .now
+        statistics.withLock { $0.rotations += 1 }
         watched.retiring.append(reader)
         logger.debug(
             "file replaced; finishing the old one",
