@@ -93,7 +93,9 @@ final class TailEngine {
                     truncated(current, of: watched)
                     more = read(current, of: watched)
                 }
-            } else if !watched.waitForSweep || isSweep {
+            } else if (!watched.waitForSweep && watched.lastOpenError == nil) || isSweep {
+                // After a failed open (or the end of a stream) the next try waits for the sweep,
+                // so a busy folder does not turn into a stream of refused requests.
                 watched.waitForSweep = false
                 if let reader = open(watched) {
                     if let old = watched.current { retire(old, of: watched) }
