@@ -8,7 +8,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -170,4 +174,23 @@ ssize_t mice_recv_with_fd(int sock, void *buf, size_t cap, int *fd_out, int *fla
         }
     }
     return received;
+}
+
+int mice_keep_only_read_search(uid_t uid, gid_t gid) {
+    // Keep the permitted set across the uid change, then cut it down to one capability.
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) return errno;
+    gid_t groups[1] = {gid};
+    if (setgroups(1, groups) != 0) return errno;
+    if (setresgid(gid, gid, gid) != 0) return errno;
+    if (setresuid(uid, uid, uid) != 0) return errno;
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    data[0].effective = 1u << CAP_DAC_READ_SEARCH;
+    data[0].permitted = 1u << CAP_DAC_READ_SEARCH;
+    if (syscall(SYS_capset, &header, data) != 0) return errno;
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return errno;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return errno;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return errno;
+    return 0;
 }

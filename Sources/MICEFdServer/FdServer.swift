@@ -131,6 +131,27 @@ public enum FdServer {
         return type == S_IFREG || type == S_IFCHR || type == S_IFIFO
     }
 
+    /// Gives up root except for reading: becomes `user`/`group` keeping only the capability
+    /// CAP_DAC_READ_SEARCH (read any file, search any folder), with no_new_privs. Call it in the
+    /// single-threaded server process, before ``serve(socket:allowList:log:)``. Not as root it
+    /// does nothing and returns false.
+    /// - Returns: true when the privileges were reduced.
+    /// - Throws: ``FdServerError`` (unknownUser, unknownGroup, privilegeDropFailed).
+    @discardableResult
+    public static func keepOnlyReadAccess(user: String, group: String) throws -> Bool {
+        guard geteuid() == 0 else { return false }
+        let uid = try PrivilegeDrop.lookUpUser(user)
+        let gid = try PrivilegeDrop.lookUpGroup(group)
+        let rc = mice_keep_only_read_search(uid_t(uid), gid_t(gid))
+        guard rc == 0 else {
+            throw FdServerError(.privilegeDropFailed, subject: user, errno: rc, "keeping only CAP_DAC_READ_SEARCH")
+        }
+        guard getuid() == uid, geteuid() == uid, setuid(0) != 0 else {
+            throw FdServerError(.privilegeDropFailed, subject: user, "root could be regained")
+        }
+        return true
+    }
+
     // POLLRDHUP (Linux; a GNU extension Glibc does not import).
     private static let pollReadHangUp: Int16 = 0x2000
 

@@ -34,9 +34,16 @@ public final class FdServerProcess: Sendable {
     /// - Parameters:
     ///   - executable: The absolute path of `mice-fdserver`.
     ///   - allowList: The paths it may open (the configured FILE paths).
+    ///   - readOnlyUser: When set (with `readOnlyGroup`), the server, if started as root, becomes
+    ///     this user and group keeping only CAP_DAC_READ_SEARCH (``FdServer/keepOnlyReadAccess(user:group:)``);
+    ///     nil keeps it fully root.
+    ///   - readOnlyGroup: The group for `readOnlyUser`.
     ///   - logger: For the start line.
     /// - Throws: ``FdServerError`` with code ``FdServerError/Code/spawnFailed``.
-    public static func launch(executable: String, allowList: [String], logger: Logger) throws -> FdServerProcess {
+    public static func launch(
+        executable: String, allowList: [String], readOnlyUser: String? = nil, readOnlyGroup: String? = nil,
+        logger: Logger
+    ) throws -> FdServerProcess {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw FdServerError(.spawnFailed, subject: executable, errno: errno, "socketpair")
@@ -58,7 +65,9 @@ public final class FdServerProcess: Sendable {
             copies.append(copy)
         }
         close(devNull)
-        let arguments = [executable, "--socket-fd", "3"] + allowList.flatMap { ["--allow", $0] }
+        var arguments = [executable, "--socket-fd", "3"]
+        if let readOnlyUser, let readOnlyGroup { arguments += ["--user", readOnlyUser, "--group", readOnlyGroup] }
+        arguments += allowList.flatMap { ["--allow", $0] }
         var pid: pid_t = 0
         let rc = withCStrings(arguments) { argv in
             withCStrings([]) { envp in

@@ -20,6 +20,12 @@ struct FdServerCommand: ParsableCommand {
     @Option(help: "The inherited SOCK_SEQPACKET socket.")
     var socketFd: Int32 = 3
 
+    @Option(help: "Become this user, keeping only the capability to read any file (needs --group).")
+    var user: String?
+
+    @Option(help: "The group for --user.")
+    var group: String?
+
     @Option(name: .customLong("allow"), help: "An absolute path that may be opened (repeat for more).")
     var allowed: [String] = []
 
@@ -30,6 +36,9 @@ struct FdServerCommand: ParsableCommand {
                 "descriptor \(socketFd) is not a socket; mice-fdserver is started by the DataForwarder")
         }
         umask(0o077)
+        if let user, let group {
+            try FdServer.keepOnlyReadAccess(user: user, group: group)
+        }
         let served = FdServer.serve(socket: socketFd, allowList: FdAllowList(allowed)) { line in
             let bytes = Array("mice-fdserver: \(line)\n".utf8)
             _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }

@@ -28,6 +28,33 @@ struct FdServerProcessTests {
         #expect((status >> 8) & 0xFF == 0, "the server exited with \((status >> 8) & 0xFF)")
     }
 
+    @Test func serverCanKeepOnlyTheRightToRead() throws {
+        guard geteuid() == 0 else { return }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let privateFolder = scratch.path + "/private"
+        try FileManager.default.createDirectory(
+            atPath: privateFolder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let secret = try scratch.file("private/auth.log", contents: "root only\n", mode: 0o600)
+        let server = try FdServerProcess.launch(
+            executable: try BuiltProducts.path("mice-fdserver"), allowList: [secret], readOnlyUser: "nobody",
+            readOnlyGroup: "nogroup", logger: Logger(label: "test"))
+        defer { server.stop() }
+        #expect(readAll(try server.client.open(secret)) == "root only\n")
+        let status = try String(contentsOfFile: "/proc/\(server.pid)/status", encoding: .utf8)
+        func field(_ name: String) -> String? {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }.map {
+                $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        let nobody = try PrivilegeDrop.lookUpUser("nobody")
+        #expect(field("Uid") == Array(repeating: "\(nobody)", count: 4).joined(separator: "\t"))
+        #expect(field("CapEff") == "0000000000000004")
+        #expect(field("CapPrm") == "0000000000000004")
+        #expect(field("CapInh") == "0000000000000000")
+        #expect(field("NoNewPrivs") == "1")
+    }
+
     @Test func missingExecutableIsASpawnError() {
         let error = fdError {
             _ = try FdServerProcess.launch(

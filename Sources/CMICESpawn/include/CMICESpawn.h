@@ -67,4 +67,11 @@ ssize_t mice_send_with_fd(int sock, const void *data, size_t len, int fd);
 /// MICE_RECV_* bits. Returns the bytes received or -errno.
 ssize_t mice_recv_with_fd(int sock, void *buf, size_t cap, int *fd_out, int *flags_out);
 
+/// For the root fd server: becomes `uid`/`gid` (real, effective, saved; supplementary groups
+/// just `gid`) while keeping only CAP_DAC_READ_SEARCH (read any file, search any folder) in the
+/// effective and permitted sets, with an empty inheritable set, no ambient capabilities and
+/// no_new_privs. The calling process must be single-threaded (capset acts on the calling thread).
+/// Returns 0 or an errno value.
+int mice_keep_only_read_search(uid_t uid, gid_t gid);
+
 #endif
