@@ -29,6 +29,12 @@ let package = Package(
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
+        .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
+        .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
+        // Privilege separation: the root fd server (mice-fdserver), its client, privilege drop.
+        .target(name: "MICEFdServer", dependencies: ["CMICESpawn", logging], swiftSettings: swiftSettings),
         // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
         .target(name: "CMICESpawn"),
         .target(
@@ -65,6 +71,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+
+        .executableTarget(
+            name: "mice-fdserver", dependencies: ["MICEFdServer", argumentParser], swiftSettings: swiftSettings),
 
         // MARK: - Shipped plugins (plugins/<kind>/<name>/, executable = name)
         .executableTarget(
@@ -125,12 +134,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "mice-test-privdrop",
+            dependencies: ["MICEFdServer", logging],
+            path: "Tests/Fixtures/privdrop",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .target(
             name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        // Starts the built mice-fdserver and mice-test-privdrop next to the test bundle.
+        .testTarget(
+            name: "MICEFdServerTests", dependencies: ["MICEFdServer", "MICETail", "MICEConfig", logging],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICETailTests", dependencies: ["MICETail", "MICEConfig", "MICERecords", logging],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
             dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", "MICETestSupport", logging],
