@@ -56,7 +56,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Keyed, reversible pseudonyms (HMAC-SIV over AES) for the pseudonymizer and micectl.
         .target(
-            name: "MICEPseudonym", dependencies: ["MICERecords", "MICERegex", crypto],
+            name: "MICEPseudonym", dependencies: ["MICECore", "MICERecords", "MICERegex", crypto],
             swiftSettings: swiftSettings),
 
         // MARK: - Executables
