@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "MICELogFormatTests", dependencies: ["MICELogFormat", "MICERecords"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MICEPseudonymTests", dependencies: ["MICEPseudonym", "MICERecords", "MICERegex"],
+            name: "MICEPseudonymTests", dependencies: ["MICECore", "MICEPseudonym", "MICERecords", "MICERegex"],
             swiftSettings: swiftSettings),
         .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
         .testTarget(

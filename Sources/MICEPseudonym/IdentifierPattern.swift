@@ -53,7 +53,7 @@ public struct IdentifierPattern {
     /// - user: `user=`, `ruser=`, `logname=`, `acct=`, `account=`, `username=`, `login=`; sshd's
     ///   "for [invalid user] NAME from", "invalid user NAME", "authenticating user NAME", PAM's
     ///   "for user NAME" and "by NAME(uid=", su's "(to NAME) NAME on", sudo's "sudo: NAME : ",
-    ///   the local part of e-mail addresses;
+    ///   login's "-- NAME[pid]: " and "LOGIN ON tty BY NAME", the local part of e-mail addresses;
     /// - host: `rhost=`, `host=`, `hostname=`, `shost=`, `client=`; names with a dot whose last
     ///   label starts with a letter (host.example.org), outside file paths.
     ///
@@ -79,6 +79,8 @@ public struct IdentifierPattern {
             (.user, #"\(to (?<value>[^\s()]+)\)"#),
             (.user, #"\(to [^\s()]+\) (?<value>\#(value)) on\b"#),
             (.user, #"\bsudo(?:\[\d+\])?:\s+(?<value>\#(value)) : "#),
+            (.user, #"(?<!\S)-- (?<value>[^\s\[\]]+)\[\d+\]: "#),
+            (.user, #"\bLOGIN ON \S+ BY (?<value>\#(value))"#),
             (.user, #"(?<![\w.+%-])(?<value>[A-Za-z0-9._%+-]+)@(?=[A-Za-z0-9-]+\.)"#),
             (.host, #"(?<![\w-])(?i:rhost|host|hostname|shost|client)=(?<value>\#(value))"#),
             (

@@ -15,8 +15,8 @@ public enum PseudonymKind: String, CaseIterable, Hashable, Sendable {
     case ip
     /// A host name: `h-`.
     case host
-    /// A MAC address (or netfilter's MAC= header bytes), colon-separated hex: `mac-`; revealed in
-    /// lower case.
+    /// A MAC address (or netfilter's MAC= header bytes), six or more colon-separated hex pairs:
+    /// `mac-`; revealed in lower case.
     case mac
 
     /// The text before the base64url part.
@@ -92,7 +92,8 @@ public enum PseudonymKind: String, CaseIterable, Hashable, Sendable {
 
     private static func parseMAC(_ text: some Collection<UInt8>) -> [UInt8]? {
         let bytes = Array(text)
-        guard bytes.count >= 2, (bytes.count + 1) % 3 == 0 else { return nil }
+        // Six pairs or more: a MAC (6), an EUI-64 (8), netfilter's MAC= header bytes (14).
+        guard bytes.count >= 17, (bytes.count + 1) % 3 == 0 else { return nil }
         var value: [UInt8] = []
         var index = 0
         while index < bytes.count {

@@ -21,8 +21,9 @@ public struct PseudonymRevealer {
     }
 
     /// Reveals every pseudonym in `line`: a kind prefix not preceded by a base64url character,
-    /// followed by base64url text of at least 9 bytes. A trailing '-' or '_' that belongs to the
-    /// surrounding text is tried without.
+    /// followed by base64url text of at least 9 bytes. When the whole run of base64url characters
+    /// does not authenticate, it is tried cut before each '-' or '_' in it (the text around a
+    /// pseudonym may go on with those characters).
     public func revealLine(_ line: some Collection<UInt8>) -> LineResult {
         let bytes = Array(line)
         var output: [UInt8] = []
@@ -45,13 +46,19 @@ public struct PseudonymRevealer {
                 index += 1
                 continue
             }
+            // The whole run first, then cut before each '-' or '_' in it, longest first: the text
+            // around a pseudonym may continue it with those characters.
             var found: RevealedIdentifier?
             var last = end
-            while found == nil, last - index - prefixLength >= minimumText {
-                found = try? cipher.reveal(bytes[index..<last])
-                if found != nil { break }
-                guard bytes[last - 1] == UInt8(ascii: "-") || bytes[last - 1] == UInt8(ascii: "_") else { break }
-                last -= 1
+            let cuts = [end] + (index + prefixLength + minimumText..<end).reversed().filter {
+                bytes[$0] == UInt8(ascii: "-") || bytes[$0] == UInt8(ascii: "_")
+            }
+            for cut in cuts {
+                if let revealed = try? cipher.reveal(bytes[index..<cut]) {
+                    found = revealed
+                    last = cut
+                    break
+                }
             }
             if let found {
                 output.append(contentsOf: bytes[copied..<index])
