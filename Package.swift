@@ -174,7 +174,8 @@ let package = Package(
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [
-                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire", logging,
+                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
+                "MICEPseudonym", logging,
             ],
             swiftSettings: swiftSettings
         ),
