@@ -53,7 +53,8 @@ public struct PseudonymKey: Sendable {
     /// A new random key of `byteCount` bytes from the system's generator.
     public static func generate(byteCount: Int = defaultByteCount) -> PseudonymKey {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<max(byteCount, minimumByteCount)).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let bytes = (0..<max(byteCount, minimumByteCount)).map { _ in UInt8.random(in: .min ... .max, using: &generator)
+        }
         // The count is at least the minimum, so this cannot throw.
         return (try? PseudonymKey(bytes: bytes))!
     }

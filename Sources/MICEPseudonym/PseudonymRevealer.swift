@@ -50,9 +50,11 @@ public struct PseudonymRevealer {
             // around a pseudonym may continue it with those characters.
             var found: RevealedIdentifier?
             var last = end
-            let cuts = [end] + (index + prefixLength + minimumText..<end).reversed().filter {
-                bytes[$0] == UInt8(ascii: "-") || bytes[$0] == UInt8(ascii: "_")
-            }
+            let cuts =
+                [end]
+                + (index + prefixLength + minimumText..<end).reversed().filter {
+                    bytes[$0] == UInt8(ascii: "-") || bytes[$0] == UInt8(ascii: "_")
+                }
             for cut in cuts {
                 if let revealed = try? cipher.reveal(bytes[index..<cut]) {
                     found = revealed

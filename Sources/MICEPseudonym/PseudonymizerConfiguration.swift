@@ -70,7 +70,8 @@ public struct PseudonymizerConfiguration {
             minimumUID = 0
         case let value?:
             guard let number = value.intValue, number >= 0 else {
-                throw PseudonymError(.badValue, "expected an integer of 0 or more, found \(value.typeName)", key: "minUid")
+                throw PseudonymError(
+                    .badValue, "expected an integer of 0 or more, found \(value.typeName)", key: "minUid")
             }
             minimumUID = UInt64(number)
         }

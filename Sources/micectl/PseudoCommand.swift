@@ -106,7 +106,9 @@ struct PseudoCommand: ParsableCommand {
                     let result = revealer.revealLine(Array(text.utf8))
                     print(String(decoding: result.line, as: UTF8.self))
                     for word in result.refused {
-                        printError("error: \"\(word)\" does not authenticate under this key (made with another key, or altered)")
+                        printError(
+                            "error: \"\(word)\" does not authenticate under this key (made with another key, or altered)"
+                        )
                         failed = true
                     }
                 }

@@ -102,7 +102,8 @@ struct FirewallLogParserTests {
         let record = parsed.record
         #expect(record.action.count == 49 && record.inputInterface.count == 254 && record.source.count == 29)
         #expect(record.transportProtocol == Array("VERYLONGP".utf8))
-        #expect(record.ipLength == 0 && record.ttl == 0 && record.tos == 0 && record.id == 0 && record.destinationPort == 0)
+        #expect(
+            record.ipLength == 0 && record.ttl == 0 && record.tos == 0 && record.id == 0 && record.destinationPort == 0)
         #expect(record.destination.isEmpty && record.mac.isEmpty)
         let problems = parsed.problems.joined(separator: "\n")
         for expected in ["LEN=: \"abc\"", "TTL=", "TOS=", "ID=", "DPT=", "DST=: missing"] {
@@ -110,12 +111,14 @@ struct FirewallLogParserTests {
         }
     }
 
-    @Test("not a packet-filter line, or nothing in it: nil", arguments: [
-        "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
-        "kernel: IN=eth0 without an output token",
-        "LOGIN=eth0 OUT=eth1",
-        "",
-    ])
+    @Test(
+        "not a packet-filter line, or nothing in it: nil",
+        arguments: [
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0",
+            "kernel: IN=eth0 without an output token",
+            "LOGIN=eth0 OUT=eth1",
+            "",
+        ])
     func notFirewall(line: String) {
         #expect(Self.parse(line) == nil)
         #expect(!Array(line.utf8).withUnsafeBytes { FirewallLogParser.recognizes($0) })

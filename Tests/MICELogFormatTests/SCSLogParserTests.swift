@@ -54,9 +54,11 @@ struct SCSLogParserTests {
         #expect(try #require(Self.parse("scslog2syslog: PID: -1")).record.pid == -1)
     }
 
-    @Test("no marker, or no field: nil", arguments: [
-        "Syscall: execve | PID: 1", "scslog2syslog: nothing here", "Jun 14 15:16:01 combo sshd[1]: UID: 5",
-    ])
+    @Test(
+        "no marker, or no field: nil",
+        arguments: [
+            "Syscall: execve | PID: 1", "scslog2syslog: nothing here", "Jun 14 15:16:01 combo sshd[1]: UID: 5",
+        ])
     func notSCSLog(line: String) {
         #expect(Self.parse(line) == nil)
     }

@@ -82,37 +82,39 @@ struct LinePseudonymizerTests {
         #expect(ftp.hasSuffix(") at Sat Jul  9 22:53:19 2005 "))
     }
 
-    @Test("modern sshd, sudo, su, netfilter and IPv6 lines", arguments: [
-        (
-            "Mar  3 10:00:01 gw sshd[811]: Failed password for invalid user admin from 203.0.113.5 port 22 ssh2",
-            [PseudonymKind.user, .ip], ["admin", "203.0.113.5"]
-        ),
-        (
-            "Mar  3 10:00:02 gw sshd[812]: Accepted publickey for alice from 2001:db8::7 port 5555 ssh2",
-            [.user, .ip], ["alice", "2001:db8::7"]
-        ),
-        (
-            "Mar  3 10:00:03 gw sshd[813]: pam_unix(sshd:session): session opened for user bob(uid=1001) by (uid=0)",
-            [.user, .uid, .uid], ["bob", "1001", "0"]
-        ),
-        (
-            "Mar  3 10:00:04 gw sudo:    carol : TTY=pts/0 ; PWD=/home/carol ; USER=root ; COMMAND=/bin/ls",
-            [.user, .user], ["carol", "root"]
-        ),
-        ("Mar  3 10:00:05 gw su[900]: (to root) dave on pts/1", [.user, .user], ["root", "dave"]),
-        (
-            "Mar  3 10:00:06 gw kernel: [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:5e:6c:00:52:54:00:12:34:56:08:00 SRC=198.51.100.7 DST=192.0.2.1 LEN=60 TOS=0x00",
-            [.mac, .ip, .ip], ["00:16:3e:5e:6c:00:52:54:00:12:34:56:08:00", "198.51.100.7", "192.0.2.1"]
-        ),
-        (
-            "Mar  3 10:00:07 gw sshd[814]: Connection closed by authenticating user eve [fe80::1]:2222 [preauth]",
-            [.user, .ip], ["eve", "fe80::1"]
-        ),
-        (
-            "Mar  3 10:00:08 gw postfix/smtpd[77]: connect from mail.example.org[192.0.2.25]",
-            [.host, .ip], ["mail.example.org", "192.0.2.25"]
-        ),
-    ])
+    @Test(
+        "modern sshd, sudo, su, netfilter and IPv6 lines",
+        arguments: [
+            (
+                "Mar  3 10:00:01 gw sshd[811]: Failed password for invalid user admin from 203.0.113.5 port 22 ssh2",
+                [PseudonymKind.user, .ip], ["admin", "203.0.113.5"]
+            ),
+            (
+                "Mar  3 10:00:02 gw sshd[812]: Accepted publickey for alice from 2001:db8::7 port 5555 ssh2",
+                [.user, .ip], ["alice", "2001:db8::7"]
+            ),
+            (
+                "Mar  3 10:00:03 gw sshd[813]: pam_unix(sshd:session): session opened for user bob(uid=1001) by (uid=0)",
+                [.user, .uid, .uid], ["bob", "1001", "0"]
+            ),
+            (
+                "Mar  3 10:00:04 gw sudo:    carol : TTY=pts/0 ; PWD=/home/carol ; USER=root ; COMMAND=/bin/ls",
+                [.user, .user], ["carol", "root"]
+            ),
+            ("Mar  3 10:00:05 gw su[900]: (to root) dave on pts/1", [.user, .user], ["root", "dave"]),
+            (
+                "Mar  3 10:00:06 gw kernel: [UFW BLOCK] IN=eth0 OUT= MAC=00:16:3e:5e:6c:00:52:54:00:12:34:56:08:00 SRC=198.51.100.7 DST=192.0.2.1 LEN=60 TOS=0x00",
+                [.mac, .ip, .ip], ["00:16:3e:5e:6c:00:52:54:00:12:34:56:08:00", "198.51.100.7", "192.0.2.1"]
+            ),
+            (
+                "Mar  3 10:00:07 gw sshd[814]: Connection closed by authenticating user eve [fe80::1]:2222 [preauth]",
+                [.user, .ip], ["eve", "fe80::1"]
+            ),
+            (
+                "Mar  3 10:00:08 gw postfix/smtpd[77]: connect from mail.example.org[192.0.2.25]",
+                [.host, .ip], ["mail.example.org", "192.0.2.25"]
+            ),
+        ])
     func modernLines(line: String, kinds: [PseudonymKind], values: [String]) {
         var pseudonymizer = Self.pseudonymizer()
         guard let result = pseudonymizer.pseudonymize(Array(line.utf8)) else {
@@ -125,14 +127,16 @@ struct LinePseudonymizerTests {
         #expect(String(decoding: revealed.line, as: UTF8.self) == line)
     }
 
-    @Test("no false identifiers in times, versions, paths, modules, MACs too short", arguments: [
-        "Jun 14 15:16:01 combo syslogd 1.4.1: restart.",
-        "Jun 14 15:16:01 combo sshd(pam_unix)[19937]: check pass; user unknown",
-        "kernel: PCI: Using IRQ router PIIX/ICH [8086/2410] at 0000:00:1f.0",
-        "PAM unable to dlopen(/lib/security/pam_unix.so): /etc/resolv.conf missing",
-        "gpm[2094]: *** info [mice.c(1766)]:",
-        "audit(1122475266.4294965305:0): initialized",
-    ])
+    @Test(
+        "no false identifiers in times, versions, paths, modules, MACs too short",
+        arguments: [
+            "Jun 14 15:16:01 combo syslogd 1.4.1: restart.",
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19937]: check pass; user unknown",
+            "kernel: PCI: Using IRQ router PIIX/ICH [8086/2410] at 0000:00:1f.0",
+            "PAM unable to dlopen(/lib/security/pam_unix.so): /etc/resolv.conf missing",
+            "gpm[2094]: *** info [mice.c(1766)]:",
+            "audit(1122475266.4294965305:0): initialized",
+        ])
     func noFalseIdentifiers(line: String) {
         var pseudonymizer = Self.pseudonymizer()
         #expect(pseudonymizer.pseudonymize(Array(line.utf8)) == nil)

@@ -81,17 +81,21 @@ struct PseudonymCipherTests {
         } throws: { ($0 as! PseudonymError).code == .doesNotAuthenticate }
     }
 
-    @Test("text that is no pseudonym: not a pseudonym", arguments: ["root", "u-", "u-abc", "x-AAAAAAAAAAAAAAAA", "u-!!!!"])
+    @Test(
+        "text that is no pseudonym: not a pseudonym",
+        arguments: ["root", "u-", "u-abc", "x-AAAAAAAAAAAAAAAA", "u-!!!!"])
     func notAPseudonym(text: String) {
         #expect {
             try cipher.reveal(Array(text.utf8))
         } throws: { ($0 as! PseudonymError).code == .notAPseudonym }
     }
 
-    @Test("values a kind cannot hold are refused", arguments: [
-        (PseudonymKind.ip, "999.1.1.1"), (.ip, "host.example.org"), (.ip, "1.2.3"), (.uid, "12a"),
-        (.mac, "00:16:3e"), (.mac, "zz:16:3e:5e:6c:00"), (.user, ""),
-    ])
+    @Test(
+        "values a kind cannot hold are refused",
+        arguments: [
+            (PseudonymKind.ip, "999.1.1.1"), (.ip, "host.example.org"), (.ip, "1.2.3"), (.uid, "12a"),
+            (.mac, "00:16:3e"), (.mac, "zz:16:3e:5e:6c:00"), (.user, ""),
+        ])
     func invalidValues(kind: PseudonymKind, value: String) {
         #expect(kind.canonicalValue(Array(value.utf8)) == nil)
         #expect(throws: PseudonymError.self) { try cipher.pseudonym(for: value, kind: kind) }

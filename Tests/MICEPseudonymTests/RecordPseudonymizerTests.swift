@@ -32,7 +32,8 @@ struct RecordPseudonymizerTests {
         return (outcome, output)
     }
 
-    static let line = "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 "
+    static let line =
+        "Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 "
         + "tty=NODEVssh ruser= rhost=220-135-151-1.hinet-ip.hinet.net  user=root"
 
     @Test("the line is pseudonymized, the checksum valid, the rest intact", arguments: LogFormatLayout.allCases)
@@ -56,7 +57,9 @@ struct RecordPseudonymizerTests {
     @Test("nothing to replace, or a LAuS record: unchanged, nothing appended")
     func unchanged() throws {
         var pseudonymizer = Self.pseudonymizer(.v02)
-        #expect(try Self.process(&pseudonymizer, Self.record("kernel: Built 1 zonelists", layout: .v02)) == (.unchanged, []))
+        #expect(
+            try Self.process(&pseudonymizer, Self.record("kernel: Built 1 zonelists", layout: .v02)) == (.unchanged, [])
+        )
         let laus = Self.record(Self.line, layout: .v02, fileType: LogFormat.FTF_LAUS)
         #expect(try Self.process(&pseudonymizer, laus, fileType: LogFormat.FTF_LAUS) == (.unchanged, []))
         #expect(pseudonymizer.statistics.records == 2 && pseudonymizer.statistics.changed == 0)
@@ -191,9 +194,10 @@ struct PseudonymizerConfigurationTests {
         for (extra, key) in cases {
             var object = extra.objectValue!
             object["key"] = .string(Self.key)
-            #expect(performing: {
-                try PseudonymizerConfiguration(json: .object(object))
-            }, throws: { ($0 as! PseudonymError).key == key })
+            #expect(
+                performing: {
+                    try PseudonymizerConfiguration(json: .object(object))
+                }, throws: { ($0 as! PseudonymError).key == key })
         }
     }
 

@@ -103,7 +103,8 @@ struct PseudoCommandTests {
             "Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user cyrus by (uid=0)",
             "nothing to hide here",
         ]
-        let applied = try await micectl(["pseudo", "apply", "--key-file", keyFile], input: lines.joined(separator: "\n") + "\n")
+        let applied = try await micectl(
+            ["pseudo", "apply", "--key-file", keyFile], input: lines.joined(separator: "\n") + "\n")
         #expect(applied.status == 0, "\(applied.stderr)")
         let hidden = applied.stdout.split(separator: "\n").map(String.init)
         #expect(hidden.count == 3 && hidden[2] == lines[2])

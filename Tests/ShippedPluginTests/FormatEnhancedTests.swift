@@ -116,7 +116,9 @@ struct FormatEnhancedTests {
         }
     }
 
-    @Test("seed layout: the line alone, no zone or structured part; long lines cut", arguments: [LogFormatLayout.seed, .v02])
+    @Test(
+        "seed layout: the line alone, no zone or structured part; long lines cut",
+        arguments: [LogFormatLayout.seed, .v02])
     func seedAndLongLines(layout: LogFormatLayout) async throws {
         let long = Array((String(repeating: "SuSE-FW-DROP IN=eth0 OUT= SRC=192.0.2.1 ", count: 200)).utf8)
         try await ShippedPlugins.withPlugin(Self.name, layout: layout, configuration: Self.configuration) { plugin in

@@ -22,7 +22,9 @@ struct PseudonymizerKeyedTests {
         return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
-    @Test("loghub lines through the host: identifiers replaced, checksum valid, the key reveals the line", arguments: LogFormatLayout.allCases)
+    @Test(
+        "loghub lines through the host: identifiers replaced, checksum valid, the key reveals the line",
+        arguments: LogFormatLayout.allCases)
     func fixtureRecords(layout: LogFormatLayout) async throws {
         let lines = try Self.fixtureLines()
         let revealer = PseudonymRevealer(cipher: PseudonymCipher(key: Self.key))

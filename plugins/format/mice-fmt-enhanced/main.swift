@@ -53,7 +53,8 @@ struct FormatEnhanced: PluginModule {
             incomplete += 1
             if incomplete <= 10 || incomplete % 1000 == 0 {
                 PluginLog.warning(
-                    "line \(input.id) (type \(line.fileType)), \(incomplete) so far: \(problems.joined(separator: "; "))")
+                    "line \(input.id) (type \(line.fileType)), \(incomplete) so far: \(problems.joined(separator: "; "))"
+                )
             }
         case .parsed: break
         case .unparsed:
