@@ -8,7 +8,8 @@ import MICERegex
 ///
 /// Every pattern is run over the original line; overlapping matches are resolved (earliest start,
 /// then longest, then pattern order) and the line is rebuilt in one pass, so a pseudonym is never
-/// itself matched by a later pattern. Pseudonyms of recent values are cached.
+/// itself matched by a later pattern. A value that is already a pseudonym under the same key is
+/// left alone, so pseudonymizing is idempotent. Pseudonyms of recent values are cached.
 public struct LinePseudonymizer {
     /// The patterns, in priority order.
     public let patterns: [IdentifierPattern]
@@ -98,6 +99,8 @@ public struct LinePseudonymizer {
     }
 
     private func classify(_ text: UnsafeRawBufferPointer, as kind: PseudonymKind) -> (PseudonymKind, [UInt8])? {
+        // A pseudonym of this key is left alone, so a record that passes twice is not sealed twice.
+        if PseudonymKind.matchingPrefix(text) != nil, (try? cipher.reveal(text)) != nil { return nil }
         switch kind {
         case .host:
             if let address = PseudonymKind.ip.canonicalValue(text) { return (.ip, address) }

@@ -29,6 +29,10 @@ public struct PseudonymKey: Sendable {
         self.bytes = bytes
     }
 
+    private init(unchecked bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     /// Reads a base64 key (standard alphabet; blanks and line breaks ignored).
     /// - Throws: ``PseudonymError`` (`badKey`) when the text is not base64 or the key too short.
     public init(base64 text: String) throws(PseudonymError) {
@@ -55,8 +59,7 @@ public struct PseudonymKey: Sendable {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<max(byteCount, minimumByteCount)).map { _ in UInt8.random(in: .min ... .max, using: &generator)
         }
-        // The count is at least the minimum, so this cannot throw.
-        return (try? PseudonymKey(bytes: bytes))!
+        return PseudonymKey(unchecked: bytes)
     }
 
     /// The key as standard base64.

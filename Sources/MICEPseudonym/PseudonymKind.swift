@@ -47,7 +47,8 @@ public enum PseudonymKind: String, CaseIterable, Hashable, Sendable {
         for kind in allCases {
             let prefix = Array(kind.prefix.utf8)
             guard text.count > prefix.count, text.prefix(prefix.count).elementsEqual(prefix) else { continue }
-            if best == nil || prefix.count > best!.1 { best = (kind, prefix.count) }
+            if let current = best, current.1 >= prefix.count { continue }
+            best = (kind, prefix.count)
         }
         return best
     }

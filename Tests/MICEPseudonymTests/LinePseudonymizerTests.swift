@@ -154,6 +154,19 @@ struct LinePseudonymizerTests {
         #expect(String(decoding: result.line, as: UTF8.self) == expected)
     }
 
+    @Test("pseudonymizing twice changes nothing more (pseudonyms of the key are left alone)")
+    func idempotent() throws {
+        var pseudonymizer = Self.pseudonymizer()
+        for line in try LogFixture.lines() {
+            guard let once = pseudonymizer.pseudonymize(Array(line.utf8)) else { continue }
+            #expect(pseudonymizer.pseudonymize(once.line) == nil, "\(String(decoding: once.line, as: UTF8.self))")
+        }
+        var other = Self.pseudonymizer(TestKeys.second)
+        let output = pseudonymizer.pseudonymize(Array("user=root".utf8))
+        let sealed = try #require(output)
+        #expect(other.pseudonymize(sealed.line)?.replaced == 1, "another key's pseudonym is a value like any other")
+    }
+
     @Test("minimumUID keeps low uids in clear")
     func minimumUID() throws {
         var pseudonymizer = LinePseudonymizer(cipher: PseudonymCipher(key: TestKeys.first), minimumUID: 500)
