@@ -59,6 +59,12 @@ let package = Package(
             name: "MICEPseudonym", dependencies: ["MICECore", "MICERecords", "MICERegex", crypto],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "MICEBuffer",
+            dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
@@ -144,22 +150,37 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
-            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
+            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", "MICETestSupport", logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MICEBufferTests",
+            dependencies: [
+                "MICEBuffer", "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECore", "MICETestSupport",
+                logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICELogFormatTests", dependencies: ["MICELogFormat", "MICERecords"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MICEPseudonymTests", dependencies: ["MICECore", "MICEPseudonym", "MICERecords", "MICERegex"],
+            name: "MICEPseudonymTests",
+            dependencies: ["MICECore", "MICEPseudonym", "MICERecords", "MICERegex", "MICETestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICECryptoTests",
-            dependencies: ["MICECore", "MICERecords", "MICECrypto"],
+            dependencies: ["MICECore", "MICERecords", "MICECrypto", "MICETestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -168,14 +189,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
-        .testTarget(name: "MicectlTests", swiftSettings: swiftSettings),
+        .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
         // first, and the tests run `make -C contrib` for the C programs.
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [
                 "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
-                "MICEPseudonym", logging,
+                "MICEPseudonym", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

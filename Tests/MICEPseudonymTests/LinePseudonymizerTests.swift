@@ -3,12 +3,12 @@
 
 import Foundation
 import MICEPseudonym
+import MICETestSupport
 import Testing
 
 /// The real lines of Tests/Fixtures/logs/loghub-linux-auth.log (see LICENSE.md there).
 enum LogFixture {
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/logs/loghub-linux-auth.log").path
+    static let path = TestPaths.repositoryRoot + "/Tests/Fixtures/logs/loghub-linux-auth.log"
 
     static func lines() throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)

@@ -3,6 +3,7 @@
 
 import Foundation
 import MICEPluginManifest
+import MICETestSupport
 import Testing
 
 @Suite("Shipped plugins: discovery", .timeLimit(.minutes(5)))
