@@ -12,6 +12,7 @@ let swiftSettings: [SwiftSetting] = [
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "mice",
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - Libraries (dependencies flow downwards in this list)
@@ -54,6 +56,14 @@ let package = Package(
         .target(
             name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire", "MICERecords", "MICECrypto"],
             swiftSettings: swiftSettings),
+        // The format modules' common part: host identity, clock, record building, line parsers.
+        .target(
+            name: "MICELogFormat", dependencies: ["MICECore", "MICERecords", "MICEPluginKit"],
+            swiftSettings: swiftSettings),
+        // Keyed, reversible pseudonyms (HMAC-SIV over AES) for the pseudonymizer and micectl.
+        .target(
+            name: "MICEPseudonym", dependencies: ["MICECore", "MICERecords", "MICERegex", crypto],
+            swiftSettings: swiftSettings),
 
         .target(
             name: "MICEBuffer",
@@ -66,7 +76,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                argumentParser,
+                "MICEPseudonym", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -78,8 +88,15 @@ let package = Package(
         // MARK: - Shipped plugins (plugins/<kind>/<name>/, executable = name)
         .executableTarget(
             name: "mice-fmt-simple",
-            dependencies: ["MICEPluginKit", "MICERecords"],
+            dependencies: ["MICEPluginKit", "MICERecords", "MICELogFormat"],
             path: "plugins/format/mice-fmt-simple",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-fmt-enhanced",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICELogFormat"],
+            path: "plugins/format/mice-fmt-enhanced",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
@@ -122,6 +139,13 @@ let package = Package(
             name: "mice-psd-empty",
             dependencies: ["MICEPluginKit"],
             path: "plugins/pseudonymizer/mice-psd-empty",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-psd-keyed",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEPseudonym"],
+            path: "plugins/pseudonymizer/mice-psd-keyed",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
@@ -170,6 +194,12 @@ let package = Package(
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "MICELogFormatTests", dependencies: ["MICELogFormat", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEPseudonymTests",
+            dependencies: ["MICECore", "MICEPseudonym", "MICERecords", "MICERegex", "MICETestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords", "MICETestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -190,7 +220,7 @@ let package = Package(
             name: "ShippedPluginTests",
             dependencies: [
                 "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
-                "MICETestSupport", logging,
+                "MICEPseudonym", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),
