@@ -165,6 +165,7 @@ let package = Package(
             name: "MICEStoreTests",
             dependencies: [
                 "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire", logging,
+                grdb, postgresNIO, nioCore,
             ],
             swiftSettings: swiftSettings
         ),

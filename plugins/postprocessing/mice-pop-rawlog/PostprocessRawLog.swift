@@ -28,6 +28,8 @@ struct PostprocessRawLog: BatchPluginModule {
     var staged: [LogFormat] = []
     var rejected = 0
     var failedBatches = 0
+    var storedRecords = 0
+    var transactions = 0
 
     init(context: PluginContext) throws {
         layout = try context.logFormatLayout()
@@ -63,6 +65,8 @@ struct PostprocessRawLog: BatchPluginModule {
         defer { staged.removeAll(keepingCapacity: true) }
         do {
             try database.insert(staged)
+            storedRecords += staged.count
+            transactions += 1
             if failedBatches > 0 {
                 PluginLog.info("\(database.location): storing works again after \(failedBatches) failed batches")
                 failedBatches = 0
@@ -76,5 +80,8 @@ struct PostprocessRawLog: BatchPluginModule {
 
     mutating func shutdown() {
         database.close()
+        PluginLog.info(
+            "stored \(storedRecords) records in \(transactions) transactions; \(rejected) records rejected; "
+                + "\(failedBatches) failed batches at the end")
     }
 }
