@@ -14,6 +14,10 @@ import Glibc
 /// frame in it handled in place (no copy of the call data), every reply appended to one output
 /// buffer, one `write` for all of them. A host that pipelines its calls therefore gets its
 /// answers in large batches, which is what makes a module in its own process fast.
+///
+/// For a ``BatchPluginModule`` the replies of a batch stay in the output buffer until the module's
+/// `endBatch` has run (its commit), and further input already waiting joins the batch; so a REPLY
+/// is only ever written after the work it reports is done.
 public enum PluginRunner {
     static let readChunkBytes = 256 * 1024
 

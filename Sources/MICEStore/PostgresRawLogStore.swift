@@ -10,7 +10,7 @@ import PostgresNIO
 
 /// The raw-log database on a PostgreSQL server (postgres-nio), for many log-storage hosts.
 ///
-/// One connection, opened when first needed and opened again after the server closed it.
+/// One connection, opened when first needed, and opened anew after any failed operation.
 /// Operations run one at a time in arrival order, so a batch's transaction is never interleaved
 /// with another statement. The schema is created when the store first connects
 /// (`CREATE TABLE IF NOT EXISTS`, recorded in `mice_rawlog_schema`, under an advisory lock so
@@ -23,6 +23,8 @@ public actor PostgresRawLogStore: RawLogStore {
     public nonisolated let settings: PostgresSettings
     /// The time zone the senders' `cDate`/`cTime` are in, for `logged_at`.
     public nonisolated let sourceTimeZone: TimeZone
+    /// Whether the store creates the schema; a reader (`micectl logs query`) does not.
+    public nonisolated let createsSchema: Bool
     private let logger: Logger
     private var connection: PostgresConnection?
     private var isMigrated = false
@@ -39,9 +41,18 @@ public actor PostgresRawLogStore: RawLogStore {
     public nonisolated var location: String { settings.description }
 
     /// A store for `settings`; nothing is connected until ``prepare()`` or the first operation.
-    public init(settings: PostgresSettings, sourceTimeZone: TimeZone = .current, logger: Logger? = nil) {
+    /// - Parameters:
+    ///   - settings: The server.
+    ///   - sourceTimeZone: The senders' time zone, for `logged_at`.
+    ///   - createsSchema: False for a reader: the tables must exist, nothing is created.
+    ///   - logger: postgres-nio's log; silent when nil.
+    public init(
+        settings: PostgresSettings, sourceTimeZone: TimeZone = .current, createsSchema: Bool = true,
+        logger: Logger? = nil
+    ) {
         self.settings = settings
         self.sourceTimeZone = sourceTimeZone
+        self.createsSchema = createsSchema
         self.logger = logger ?? Logger(label: "mice.rawlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
@@ -69,7 +80,7 @@ public actor PostgresRawLogStore: RawLogStore {
                     }
                 }
             } catch {
-                self.dropConnectionIfClosed()
+                await self.dropConnection()
                 throw StoreError(
                     .writeFailed, location: self.location,
                     "batch of \(batch.count) records not stored: \(Self.describe(error))")
@@ -90,7 +101,7 @@ public actor PostgresRawLogStore: RawLogStore {
                     }
                 }
             } catch {
-                self.dropConnectionIfClosed()
+                await self.dropConnection()
                 throw StoreError(.queryFailed, location: self.location, Self.describe(error))
             }
             return rows
@@ -110,7 +121,7 @@ public actor PostgresRawLogStore: RawLogStore {
                 }
                 return 0
             } catch {
-                self.dropConnectionIfClosed()
+                await self.dropConnection()
                 throw StoreError(.queryFailed, location: self.location, Self.describe(error))
             }
         }
@@ -218,7 +229,7 @@ public actor PostgresRawLogStore: RawLogStore {
         }
         connection = nil
         let connection = try await connect()
-        if !isMigrated {
+        if createsSchema && !isMigrated {
             do {
                 try await Self.migrate(connection, logger: logger)
             } catch {
@@ -264,8 +275,12 @@ public actor PostgresRawLogStore: RawLogStore {
         }
     }
 
-    private func dropConnectionIfClosed() {
-        if connection?.isClosed ?? false { connection = nil }
+    /// Closes and forgets the connection after a failed operation: its state is unknown (the
+    /// server may have gone, a transaction may be open), and the next operation connects anew.
+    private func dropConnection() async {
+        let connection = self.connection
+        self.connection = nil
+        try? await connection?.close()
     }
 
     /// Creates the tables and indexes of schema version 1 unless `mice_rawlog_schema` says so.
@@ -285,7 +300,8 @@ public actor PostgresRawLogStore: RawLogStore {
             for try await value in rows.decode(Int64.self) { current = value }
             guard current < Int64(RawLogSchema.version) else { return }
             for table in RawLogTable.allCases {
-                try await connection.query(PostgresQuery(unsafeSQL: RawLogSchema.postgresCreateTable(table)), logger: logger)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: RawLogSchema.postgresCreateTable(table)), logger: logger)
                 for statement in RawLogSchema.createIndexes(table, ifNotExists: true) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }

@@ -86,7 +86,8 @@ public struct RawLogRow: Hashable, Sendable {
     /// Reads a row through a backend's column accessor.
     init(table: RawLogTable, columns row: some RawLogColumnReader) throws {
         self.init(
-            table: table, lineID: try row.integer(RawLogSchema.primaryKey), receivedAt: try row.timestamp("received_at"),
+            table: table, lineID: try row.integer(RawLogSchema.primaryKey),
+            receivedAt: try row.timestamp("received_at"),
             loggedAt: try row.timestamp("logged_at"), fileType: try row.uint32("file_type"),
             pseudonymized: try row.uint32("pseudonymized"), hostname: try row.text("hostname"),
             domain: try row.text("domain"), ip: try row.text("ip"), osystem: try row.text("osystem"),

@@ -98,7 +98,8 @@ struct LogsQueryCommand: AsyncParsableCommand {
             if let db {
                 store = try SQLiteRawLogStore(path: db, options: .init(sourceTimeZone: zone, readOnly: true))
             } else {
-                store = PostgresRawLogStore(settings: try PostgresSettings(url: postgres ?? ""), sourceTimeZone: zone)
+                store = PostgresRawLogStore(
+                    settings: try PostgresSettings(url: postgres ?? ""), sourceTimeZone: zone, createsSchema: false)
             }
             rows = try await store.query(query)
             try? await store.close()

@@ -15,7 +15,8 @@ struct LogsQueryCommandTests {
     static let records: [LogFormat] = [
         StoreTests.line("sshd: Failed password for root", host: "web1", time: "10:00:00"),
         StoreTests.line("cron: job done", host: "web1", time: "11:00:00"),
-        StoreTests.line(bytes: Array("evil \u{1B}[2J".utf8) + [0xFF, 0x00] + Array(" tail".utf8), host: "db1", time: "12:00:00"),
+        StoreTests.line(
+            bytes: Array("evil \u{1B}[2J".utf8) + [0xFF, 0x00] + Array(" tail".utf8), host: "db1", time: "12:00:00"),
         StoreTests.scslog(host: "web1", time: "13:00:00"),
         StoreTests.firewall(host: "gw", time: "14:00:00"),
     ]
@@ -80,7 +81,8 @@ struct LogsQueryCommandTests {
         let none = try await StoreTests.run(Self.micectl, ["logs", "query"])
         #expect(none.status != 0)
         #expect(none.errorText.contains("--db PATH or --postgres URL"), "\(none.errorText)")
-        let both = try await StoreTests.run(Self.micectl, ["logs", "query", "--db", "x", "--postgres", "postgres://h/d"])
+        let both = try await StoreTests.run(
+            Self.micectl, ["logs", "query", "--db", "x", "--postgres", "postgres://h/d"])
         #expect(both.status != 0)
         let missing = try await StoreTests.run(Self.micectl, ["logs", "query", "--db", "/nonexistent/rawlog.sqlite"])
         #expect(missing.status == 1)
@@ -93,6 +95,12 @@ struct LogsQueryCommandTests {
     @Test("PostgreSQL: --postgres URL queries the server")
     func postgres() async throws {
         try await PostgresTestServer.with { server in
+            // A reader creates nothing: before any writer, the tables are missing.
+            let early = try await StoreTests.run(Self.micectl, ["logs", "query", "--postgres", server.url])
+            #expect(early.status == 1)
+            #expect(early.errorText.contains("does not exist"), "\(early.errorText)")
+            #expect(try await server.rows("SELECT to_regclass('rawlog_line')::text") == [""])
+
             let store = PostgresRawLogStore(settings: server.settings, sourceTimeZone: StoreTests.utc)
             try await store.insert(batch: Self.records)
             try await store.close()
@@ -101,7 +109,8 @@ struct LogsQueryCommandTests {
             #expect(result.status == 0, "\(result.errorText)")
             #expect(try Self.objects(result.output).map { $0["logline"] } == ["cron: job done"])
             let wrong = try await StoreTests.run(
-                Self.micectl, ["logs", "query", "--postgres", "postgres://mice:wrong-secret@127.0.0.1:\(server.port)/mice"])
+                Self.micectl,
+                ["logs", "query", "--postgres", "postgres://mice:wrong-secret@127.0.0.1:\(server.port)/mice"])
             #expect(wrong.status == 1)
             #expect(!wrong.errorText.contains("wrong-secret"), "\(wrong.errorText)")
         }

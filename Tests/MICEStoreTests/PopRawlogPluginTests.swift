@@ -64,7 +64,9 @@ struct PopRawlogPluginTests {
         return Int(words[index - 1])
     }
 
-    @Test("SQLite: each REPLY arrives after its commit; 0.2 records land typed; a batch of 1000 commits in few transactions")
+    @Test(
+        "SQLite: each REPLY arrives after its commit; 0.2 records land typed; a batch of 1000 commits in few transactions"
+    )
     func sqliteEndToEnd() async throws {
         try await StoreTests.withTemporaryDirectory { folder in
             let path = folder + "/db/rawlog.sqlite"
@@ -80,7 +82,9 @@ struct PopRawlogPluginTests {
                     #expect(reply.returnValue == 0)
                     #expect(try await observer.count(.rawlog) == index + 1, "reply \(index) came before its commit")
                 }
-                let typed = [StoreTests.scslog(), StoreTests.firewall()].map { ModuleCall(data: $0.encode(layout: .v02)) }
+                let typed = [StoreTests.scslog(), StoreTests.firewall()].map {
+                    ModuleCall(data: $0.encode(layout: .v02))
+                }
                 #expect(try await plugin.call(batch: typed).map(\.returnValue) == [0, 0])
                 #expect(try await observer.query(RawLogQuery(tables: [.scslog])).first?.scsLog == StoreTests.scsFields)
                 #expect(
@@ -151,7 +155,8 @@ struct PopRawlogPluginTests {
                 #expect(plugin.isOpen)
             }
             #expect(lines.contains { $0.contains("1687 bytes") }, "\(lines)")
-            #expect(lines.contains { $0.contains("not stored (answered -2)") && $0.contains("poisoned row") }, "\(lines)")
+            #expect(
+                lines.contains { $0.contains("not stored (answered -2)") && $0.contains("poisoned row") }, "\(lines)")
             let store = try SQLiteRawLogStore(path: path, options: .init(readOnly: true))
             #expect(try await store.query(limit: 10).map(\.loglineText) == ["ok", "again"])
             try await store.close()
@@ -191,7 +196,8 @@ struct PopRawlogPluginTests {
             ) { plugin in
                 let observer = PostgresRawLogStore(settings: server.settings)
                 for index in 0..<10 {
-                    let reply = try await plugin.call(ModuleCall(data: StoreTests.line("single \(index)").encode(layout: .v02)))
+                    let reply = try await plugin.call(
+                        ModuleCall(data: StoreTests.line("single \(index)").encode(layout: .v02)))
                     #expect(reply.returnValue == 0)
                     #expect(try await observer.count(.rawlog) == index + 1, "reply \(index) came before its commit")
                 }
@@ -201,7 +207,9 @@ struct PopRawlogPluginTests {
                 #expect(try await plugin.callReturnValues(payloads: bulk) == Array(repeating: 0, count: 1000))
                 #expect(try await observer.count(.rawlog) == 10 + 666)
                 #expect(try await observer.count(.firewall) == 334)
-                #expect(try await observer.query(RawLogQuery(tables: [.firewall])).first?.firewall == StoreTests.firewallFields)
+                #expect(
+                    try await observer.query(RawLogQuery(tables: [.firewall])).first?.firewall
+                        == StoreTests.firewallFields)
                 try await observer.close()
             }
             let transactions = try #require(Self.transactions(in: lines), "no closing line in \(lines)")

@@ -49,7 +49,8 @@ struct PostgresStoreTests {
                     BEGIN IF NEW."hostname" = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF; RETURN NEW; END $$
                     """)
                 try await server.execute(
-                    "CREATE TRIGGER poison BEFORE INSERT ON \"rawlog_line\" FOR EACH ROW EXECUTE FUNCTION refuse_poison()")
+                    "CREATE TRIGGER poison BEFORE INSERT ON \"rawlog_line\" FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+                )
             }
             try await server.execute("DROP TRIGGER poison ON \"rawlog_line\"")
             try await truncate(server)

@@ -165,7 +165,8 @@ final class PostgresTestServer {
         configuration.options.connectTimeout = .seconds(2)
         while ContinuousClock.now < deadline {
             guard process.isRunning else { return false }
-            if let connection = try? await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            if let connection = try? await PostgresConnection.connect(
+                configuration: configuration, id: 1, logger: logger)
             {
                 try await connection.query("CREATE DATABASE mice", logger: logger)
                 try? await connection.close()

@@ -166,7 +166,8 @@ struct SQLiteStoreTests {
                 return error?.code == .openFailed && error?.location == missing && error?.key == "path"
             }
             #expect(!FileManager.default.fileExists(atPath: missing))
-            let writer = try SQLiteRawLogStore(path: folder + "/db.sqlite", options: .init(sourceTimeZone: StoreTests.utc))
+            let writer = try SQLiteRawLogStore(
+                path: folder + "/db.sqlite", options: .init(sourceTimeZone: StoreTests.utc))
             try await writer.insert(batch: [StoreTests.line("visible")])
             let reader = try SQLiteRawLogStore(path: folder + "/db.sqlite", options: .init(readOnly: true))
             #expect(try await reader.query(text: "visible").count == 1)

@@ -57,7 +57,8 @@ struct SettingsAndTimeTests {
 
     @Test("PostgreSQL URLs: parts, percent-encoding, sslmode, socket folder; the password never shown")
     func urls() throws {
-        let settings = try PostgresSettings(url: "postgres://mice%40site:p%40ss%3Aw%2Fd@db.example.org:6543/raw%20log?sslmode=require")
+        let settings = try PostgresSettings(
+            url: "postgres://mice%40site:p%40ss%3Aw%2Fd@db.example.org:6543/raw%20log?sslmode=require")
         #expect(settings.user == "mice@site")
         #expect(settings.password == "p@ss:w/d")
         #expect(settings.host == "db.example.org")
