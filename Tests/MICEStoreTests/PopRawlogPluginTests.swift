@@ -163,6 +163,38 @@ struct PopRawlogPluginTests {
         }
     }
 
+    @Test("throughput through the host: 5 batches of 1000 records into SQLite (printed)")
+    func throughput() async throws {
+        try await StoreTests.withTemporaryDirectory { folder in
+            let path = folder + "/rawlog.sqlite"
+            let records = (0..<1000).map { index in
+                StoreTests.line(
+                    "Sep  5 18:55:00 host sshd[\(index)]: Failed password for invalid user admin from 198.51.100.7"
+                )
+                .encode(layout: .v02)
+            }
+            let lines = try await Self.withPlugin(layout: .v02, configuration: ["path": .string(path)]) { plugin in
+                _ = try await plugin.callReturnValues(payloads: records)
+                let batches = 5
+                let elapsed = try await ContinuousClock().measure {
+                    for _ in 0..<batches {
+                        let values = try await plugin.callReturnValues(payloads: records)
+                        #expect(values.allSatisfy { $0 == 0 })
+                    }
+                }
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print(
+                    "mice-pop-rawlog (\(StoreTests.binDirectory)) synchronous=full: \(batches * records.count) records "
+                        + "in \(String(format: "%.3f", seconds)) s = \(Int(Double(batches * records.count) / seconds)) "
+                        + "stored records/s")
+            }
+            print("mice-pop-rawlog: \(lines.last { $0.contains("transactions") } ?? "")")
+            let store = try SQLiteRawLogStore(path: path, options: .init(readOnly: true))
+            #expect(try await store.count(.rawlog) == 6 * 1000)
+            try await store.close()
+        }
+    }
+
     @Test("bad configuration is refused at start, naming the key")
     func badConfiguration() async throws {
         let cases: [([String: JSONValue], String)] = [

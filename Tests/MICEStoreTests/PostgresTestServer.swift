@@ -230,13 +230,13 @@ final class PostgresTestServer {
         var values: [String] = []
         do {
             for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-                if row.count > 0 { values.append((try? row.makeRandomAccess()[0].decode(String?.self)) ?? "") }
+                if row.count > 0 { values.append(try row.makeRandomAccess()[0].decode(String?.self) ?? "") }
             }
         } catch {
             try? await connection.close()
             throw error
         }
         try await connection.close()
-        return values.map { $0 ?? "" }
+        return values
     }
 }

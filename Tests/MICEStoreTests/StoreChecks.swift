@@ -101,6 +101,14 @@ enum StoreChecks {
         #expect(firewallRow.time == "18:55:02")
         #expect(firewallRow.loggedAt == LogTimestamp.parse("2004-09-05T18:55:02Z", defaultTimeZone: StoreTests.utc))
 
+        // A plain record whose union holds bytes anyway keeps them in rawlog_line.logtype.
+        var odd = StoreTests.line("odd union")
+        odd.logType = .raw([1, 0, 2, 0xFF])
+        try await store.insert(batch: [odd])
+        let oddRow = try #require(try await store.query(text: "odd union").first)
+        #expect(oddRow.logtype == [1, 0, 2, 0xFF])
+        #expect(oddRow.signature == nil)
+
         let json = firewallRow.jsonObject
         #expect(json["table"] == "firewall_line")
         #expect(json["pac_length"] == .int(Int64(UInt32.max)))
