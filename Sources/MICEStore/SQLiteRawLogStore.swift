@@ -51,7 +51,7 @@ public final class SQLiteRawLogStore: RawLogStore {
     public let path: String
     /// The options it was opened with.
     public let options: Options
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     public var location: String { path }
 
@@ -66,12 +66,6 @@ public final class SQLiteRawLogStore: RawLogStore {
         configuration.readonly = options.readOnly
         let seconds = Double(options.busyTimeout.components.seconds)
         configuration.busyMode = .timeout(seconds + Double(options.busyTimeout.components.attoseconds) / 1e18)
-        let synchronous = options.synchronous.rawValue.uppercased()
-        if !options.readOnly {
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            }
-        }
         if options.readOnly && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.openFailed, key: "path", location: path, "no such database file")
         }
@@ -81,6 +75,14 @@ public final class SQLiteRawLogStore: RawLogStore {
             throw StoreError(.openFailed, key: "path", location: path, "\(error)")
         }
         if !options.readOnly {
+            // After the pool is open: opening it sets WAL and, on its one writer connection,
+            // synchronous = NORMAL, which FULL must replace.
+            let synchronous = options.synchronous.rawValue.uppercased()
+            do {
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            } catch {
+                throw StoreError(.openFailed, location: path, "cannot set synchronous = \(synchronous): \(error)")
+            }
             do {
                 try Self.migrator.migrate(pool)
             } catch {
