@@ -13,6 +13,11 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 let package = Package(
     name: "mice",
@@ -25,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: - Libraries (dependencies flow downwards in this list)
@@ -65,6 +74,12 @@ let package = Package(
             name: "MICEPseudonym", dependencies: ["MICECore", "MICERecords", "MICERegex", crypto],
             swiftSettings: swiftSettings),
 
+        // The raw-log database: SQLite (GRDB, the embedded default) or PostgreSQL (postgres-nio).
+        .target(
+            name: "MICEStore",
+            dependencies: ["MICECore", "MICERecords", grdb, postgresNIO, nioCore, nioPosix, nioSSL, logging],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MICEBuffer",
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
@@ -76,7 +91,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", argumentParser,
+                "MICEPseudonym", "MICEStore", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -125,6 +140,13 @@ let package = Package(
             name: "mice-pop-syslog",
             dependencies: ["MICEPluginKit", "MICERecords"],
             path: "plugins/postprocessing/mice-pop-syslog",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-pop-rawlog",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEStore"],
+            path: "plugins/postprocessing/mice-pop-rawlog",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
@@ -210,6 +232,15 @@ let package = Package(
         .testTarget(
             name: "MICEPluginManifestTests",
             dependencies: ["MICEPluginManifest", "MICECore"],
+            swiftSettings: swiftSettings
+        ),
+        // Starts a real PostgreSQL server (Debian's postgresql package) and writes real SQLite files.
+        .testTarget(
+            name: "MICEStoreTests",
+            dependencies: [
+                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire", logging,
+                grdb, postgresNIO, nioCore,
+            ],
             swiftSettings: swiftSettings
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.

@@ -14,13 +14,33 @@ import Glibc
 /// frame in it handled in place (no copy of the call data), every reply appended to one output
 /// buffer, one `write` for all of them. A host that pipelines its calls therefore gets its
 /// answers in large batches, which is what makes a module in its own process fast.
+///
+/// For a ``BatchPluginModule`` the replies of a batch stay in the output buffer until the module's
+/// `endBatch` has run (its commit), and further input already waiting joins the batch; so a REPLY
+/// is only ever written after the work it reports is done.
 public enum PluginRunner {
     static let readChunkBytes = 256 * 1024
 
     /// Runs `Module` until SHUTDOWN or end of input, then exits the process.
     public static func run<Module: PluginModule>(_ module: Module.Type) -> Never {
-        var session = Session(output: claimStdout())
-        exit(session.run(Module.self))
+        var session = Session<Module>(output: claimStdout(), batching: nil)
+        exit(session.run())
+    }
+
+    /// Runs a ``BatchPluginModule`` until SHUTDOWN or end of input, then exits the process: the
+    /// replies of a batch are written only after ``BatchPluginModule/endBatch(_:)`` returned.
+    public static func runBatching<Module: BatchPluginModule>(_ module: Module.Type) -> Never {
+        let hooks = BatchHooks<Module>(limit: max(1, Module.maxBatchCalls)) { module, batch in
+            module.endBatch(&batch)
+        }
+        var session = Session<Module>(output: claimStdout(), batching: hooks)
+        exit(session.run())
+    }
+
+    /// True when more input is waiting on descriptor 0 (or it reached its end), without waiting.
+    static func inputIsWaiting() -> Bool {
+        var descriptor = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0 && descriptor.revents != 0
     }
 
     /// Moves the protocol stream off descriptor 1 and points 1 at stderr, so a stray `print` in
@@ -34,18 +54,30 @@ public enum PluginRunner {
     }
 }
 
-private struct Session {
+/// How a ``BatchPluginModule`` ends its batches.
+private struct BatchHooks<Module: PluginModule> {
+    var limit: Int
+    var end: (inout Module, inout CallBatch) -> Void
+}
+
+private struct Session<Module: PluginModule> {
     let output: Int32
     var outBuffer: [UInt8] = []
     /// The limit from CONFIGURE, applied to the decoder once the current chunk is handled.
     var negotiatedLimit: Int?
+    /// Set for a ``BatchPluginModule``.
+    let batching: BatchHooks<Module>?
+    /// The calls of the open batch, and where each one's REPLY header starts in `outBuffer`.
+    var batch = CallBatch()
+    var batchReplyOffsets: [Int] = []
 
-    init(output: Int32) {
+    init(output: Int32, batching: BatchHooks<Module>?) {
         self.output = output
+        self.batching = batching
         outBuffer.reserveCapacity(PluginRunner.readChunkBytes)
     }
 
-    mutating func run<Module: PluginModule>(_ module: Module.Type) -> Int32 {
+    mutating func run() -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let environment = ProcessEnvironment()
         guard environment[PluginProtocol.cookieVariable] == PluginProtocol.cookieValue else {
@@ -124,20 +156,26 @@ private struct Session {
                         )
                     )
                 )
-                flush()
                 return finish(&phase, code: PluginExitCode.protocolError)
             }
             if let limit = negotiatedLimit {
                 decoder.maxFrameBytes = limit
                 negotiatedLimit = nil
             }
+            if let batching, !batch.isEmpty, exitCode == nil {
+                // Replies of an open batch wait for its end; more waiting input joins the batch.
+                if batch.count < batching.limit && PluginRunner.inputIsWaiting() { continue }
+                endBatch(&phase)
+            }
             guard flush() else { return finish(&phase, code: PluginExitCode.failure) }
             if let exitCode { return finish(&phase, code: exitCode) }
         }
     }
 
-    private mutating func finish<Module>(_ phase: inout Phase<Module>, code: Int32) -> Int32 {
+    private mutating func finish(_ phase: inout Phase<Module>, code: Int32) -> Int32 {
         if case .running(var running) = phase {
+            endBatch(&running)
+            flush()
             running.module.shutdown()
             phase = .stopped
         }
@@ -145,8 +183,37 @@ private struct Session {
         return code
     }
 
+    /// Ends the open batch of the running module, if any.
+    private mutating func endBatch(_ phase: inout Phase<Module>) {
+        guard case .running(var running) = phase else { return }
+        phase = .stopped  // keep the module's storage uniquely referenced while it runs
+        endBatch(&running)
+        phase = .running(running)
+    }
+
+    /// Lets a batch module finish the open batch, then writes the return values it settled on
+    /// into the batch's REPLY frames, which are still in `outBuffer`.
+    private mutating func endBatch(_ running: inout RunningModule<Module>) {
+        guard let batching, !batch.isEmpty else { return }
+        let count = batch.count
+        batching.end(&running.module, &batch)
+        if batch.returnValues.count != count {
+            PluginLog.error("endBatch changed the number of return values; the original values stand")
+        } else {
+            outBuffer.withUnsafeMutableBytes { bytes in
+                for (offset, value) in zip(batchReplyOffsets, batch.returnValues) {
+                    bytes.storeBytes(
+                        of: UInt32(bitPattern: value).bigEndian, toByteOffset: offset + FrameHeader.size,
+                        as: UInt32.self)
+                }
+            }
+        }
+        batch.removeAll()
+        batchReplyOffsets.removeAll(keepingCapacity: true)
+    }
+
     /// Handles one frame; returns an exit code when the session is over.
-    private mutating func handle<Module: PluginModule>(
+    private mutating func handle(
         _ header: FrameHeader,
         _ payload: UnsafeRawBufferPointer,
         _ phase: inout Phase<Module>,
@@ -205,7 +272,7 @@ private struct Session {
         }
     }
 
-    private mutating func handleCall<Module: PluginModule>(
+    private mutating func handleCall(
         _ header: FrameHeader,
         _ payload: UnsafeRawBufferPointer,
         _ module: inout RunningModule<Module>
@@ -236,6 +303,10 @@ private struct Session {
                     as: UInt32.self
                 )
             }
+            if batching != nil {
+                batch.append(id: header.id, value: value)
+                batchReplyOffsets.append(headerStart)
+            }
         } catch let error as PluginCallError {
             outBuffer.removeSubrange(headerStart...)
             sendError(id: header.id, code: error.code, error.message)
@@ -243,7 +314,11 @@ private struct Session {
             outBuffer.removeSubrange(headerStart...)
             sendError(id: header.id, code: PluginErrorCode.internalError, "\(error)")
         }
-        if outBuffer.count >= PluginRunner.readChunkBytes { guard flush() else { return PluginExitCode.failure } }
+        if let batching, batch.count >= batching.limit { endBatch(&module) }
+        if outBuffer.count >= PluginRunner.readChunkBytes {
+            endBatch(&module)
+            guard flush() else { return PluginExitCode.failure }
+        }
         return nil
     }
 

@@ -101,6 +101,8 @@ struct PluginsRunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let status = await connection.shutdown(reason: "input done")
+        // The module's last log lines are still on their way through the stderr relay.
+        _ = await connection.process.stderr.waitForEnd(timeout: 5)
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(outputData)) else {
                 printError("error: cannot write \(output)")

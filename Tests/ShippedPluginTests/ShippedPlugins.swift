@@ -26,7 +26,7 @@ enum ShippedPlugins {
     /// Every plugin shipped in `plugins/`; a new one needs a test here.
     static let expectedNames: Set<String> = [
         "mice-fmt-simple", "mice-flt-regex", "mice-flt-python-example", "mice-flt-grep-sh", "mice-ltx-example",
-        "mice-dec-logformat", "mice-dec-idmef", "mice-pop-syslog", "mice-rct-log", "mice-psd-empty",
+        "mice-dec-logformat", "mice-dec-idmef", "mice-pop-syslog", "mice-pop-rawlog", "mice-rct-log", "mice-psd-empty",
         "mice-fmt-enhanced", "mice-psd-keyed",
     ]
 
