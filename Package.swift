@@ -12,6 +12,8 @@ let swiftSettings: [SwiftSetting] = [
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 
 let package = Package(
     name: "mice",
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: - Libraries (dependencies flow downwards in this list)
@@ -48,6 +51,12 @@ let package = Package(
         .target(
             name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire", "MICERecords", "MICECrypto"],
             swiftSettings: swiftSettings),
+        // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
+        .target(
+            name: "MICETransport",
+            dependencies: ["MICEWire", nioCore, nioPosix, logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Executables
         .executableTarget(
@@ -119,6 +128,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // A link sender or receiver in its own process, so tests can kill it (-9) mid-stream.
+        .executableTarget(
+            name: "mice-test-linkpeer",
+            dependencies: ["MICETransport", nioCore, logging],
+            path: "Tests/Fixtures/linkpeer",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
         .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
         .testTarget(
@@ -136,6 +153,11 @@ let package = Package(
         .testTarget(
             name: "MICEPluginManifestTests",
             dependencies: ["MICEPluginManifest", "MICECore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MICETransportTests",
+            dependencies: ["MICETransport", "MICEWire", nioCore, nioPosix, logging],
             swiftSettings: swiftSettings
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
