@@ -6,6 +6,7 @@ import MICETransport
 import MICEWire
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
 @Suite("Acked links over real sockets", .timeLimit(.minutes(3)))
@@ -50,5 +51,191 @@ struct AckedLinkTests {
         #expect(server.statistics.duplicatesSkipped == 0)
         #expect(server.statistics.acksSent > 0)
         client.close()
+    }
+
+    @Test("server stopped abruptly mid-stream and restarted on the same port: every record at least once, exactly once by sequence")
+    func serverRestartMidStream() async throws {
+        let directory = try TemporaryDirectory("acked")
+        defer { directory.remove() }
+        let configuration = LinkServer.Configuration(
+            link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0))
+        let first = try await LinkServer.bind(configuration: configuration, logger: quietLogger)
+        let port = try #require(first.port)
+        let received = Received()
+        let client = try await LinkClient(
+            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            logger: quietLogger)
+        try await withRunningClient(client) {
+            let sending = Task {
+                for start in stride(from: 1, through: 20_000, by: 200) {
+                    try await client.send(contentsOf: (start..<(start + 200)).map { makeRecord(id: UInt64($0), size: 1712) })
+                }
+            }
+            // The first server acknowledges only every 50th record's batch late: some records are
+            // handed out but not acknowledged when it dies, so the sender must resend them.
+            let serving = Task {
+                try await first.run { record in
+                    received.add(record)
+                    if record.sequence % 7 != 0 { record.acknowledge() }
+                }
+            }
+            try await eventually("5000 records at the first server") { received.count >= 5000 }
+            serving.cancel()
+            _ = try? await serving.value
+            let beforeRestart = received.count
+            #expect(beforeRestart < 20_000)
+            // No watermark persisted by the "application": the new server starts at 0 and must
+            // still end up with every record.
+            var again = configuration
+            again.endpoint = .tcp(host: "127.0.0.1", port: port)
+            let second = try await LinkServer.bind(configuration: again, logger: quietLogger)
+            try await withRunningServer(second, onRecord: { record in
+                received.add(record)
+                record.acknowledge()
+            }) {
+                try await sending.value
+                try await client.waitUntilDelivered(timeout: .seconds(60))
+            }
+        }
+        let all = received.all
+        #expect(Set(all.compactMap(\.id)) == Set(1...20_000))
+        let bySequence = Dictionary(all.map { ($0.sequence, $0.id) }, uniquingKeysWith: { first, second in
+            #expect(first == second, "one sequence number, two different records")
+            return first
+        })
+        #expect(bySequence.count == 20_000)
+        #expect(all.count >= 20_000)
+        #expect(client.statistics.connections >= 2)
+        client.close()
+    }
+
+    @Test("a reconnect while the application still holds unacknowledged records does not hand them out twice")
+    func duplicatesAcrossConnectionsSkipped() async throws {
+        let directory = try TemporaryDirectory("acked")
+        defer { directory.remove() }
+        let server = try await LinkServer.bind(
+            configuration: .init(link: "test", mode: .acked, recordSize: 256, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let received = Received()
+        let held = HeldRecords()
+        let client = try await LinkClient(
+            configuration: clientConfiguration(
+                recordSize: 256, endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            logger: quietLogger)
+        try await withRunningServer(server, onRecord: { record in
+            received.add(record)
+            held.add(record)
+        }) {
+            let firstRun = Task { await client.run() }
+            try await client.send(contentsOf: (1...100).map { makeRecord(id: $0, size: 256) })
+            try await eventually("100 records handed out") { received.count == 100 }
+            // The sender goes away with nothing acknowledged, and comes back.
+            firstRun.cancel()
+            await firstRun.value
+            #expect(client.statistics.pendingRecords == 100)
+            try await withRunningClient(client) {
+                try await eventually("second connection") { client.statistics.connections == 2 }
+                try await eventually("resends skipped") { server.statistics.duplicatesSkipped == 100 }
+                // Acknowledge out of order: the watermark moves only over a gap-free prefix.
+                held.acknowledge { $0 > 50 }
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(client.statistics.acknowledgedSequence == 0)
+                held.acknowledge { $0 <= 50 }
+                try await client.waitUntilDelivered(timeout: .seconds(20))
+            }
+        }
+        #expect(received.count == 100)
+        #expect(client.statistics.acknowledgedSequence == 100)
+        client.close()
+    }
+
+    @Test("a receiver that refuses the link (record size) gets retried, nothing is lost or dropped")
+    func refusedHandshake() async throws {
+        let directory = try TemporaryDirectory("acked")
+        defer { directory.remove() }
+        let server = try await LinkServer.bind(
+            configuration: .init(link: "test", mode: .acked, recordSize: 6632, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let client = try await LinkClient(
+            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            logger: quietLogger)
+        try await withRunningServer(server, onRecord: { $0.acknowledge() }) {
+            try await withRunningClient(client) {
+                try await client.send(makeRecord(id: 1, size: 1712))
+                try await eventually("refusals") {
+                    client.statistics.connectionFailures >= 2 && server.statistics.protocolErrors >= 2
+                }
+            }
+        }
+        #expect(server.statistics.recordsDelivered == 0)
+        #expect(client.statistics.pendingRecords == 1)
+        #expect(client.statistics.connections == 0)
+        client.close()
+    }
+
+    @Test("send refuses a record of the wrong size")
+    func wrongRecordSize() async throws {
+        let directory = try TemporaryDirectory("acked")
+        defer { directory.remove() }
+        let client = try await LinkClient(
+            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 9), spool: directory.path + "/spool"),
+            logger: quietLogger)
+        await #expect(throws: LinkError.self) { try await client.send([UInt8](repeating: 0, count: 1711)) }
+        client.close()
+    }
+
+    @Test("graceful shutdown: stop accepting, deliver what was read, wait for the acknowledgements, send the last ACK")
+    func gracefulShutdown() async throws {
+        let directory = try TemporaryDirectory("acked")
+        defer { directory.remove() }
+        let server = try await LinkServer.bind(
+            configuration: .init(link: "test", mode: .acked, recordSize: 512, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let received = Received()
+        let held = HeldRecords()
+        let client = try await LinkClient(
+            configuration: clientConfiguration(
+                recordSize: 512, endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            logger: quietLogger)
+        try await withRunningClient(client) {
+            let serving = Task {
+                try await server.run { record in
+                    received.add(record)
+                    held.add(record)
+                }
+            }
+            try await client.send(contentsOf: (1...50).map { makeRecord(id: $0, size: 512) })
+            try await eventually("50 handed out") { received.count == 50 }
+            server.shutdown()
+            // The application finishes its work after the shutdown started: the ACK still goes out.
+            held.acknowledge { _ in true }
+            try await serving.value
+            try await eventually("all acknowledged") { client.statistics.acknowledgedSequence == 50 }
+            // The listener is closed: nothing accepts any more.
+            #expect(throws: (any Error).self) { try RawSocket(port: port) }
+        }
+        client.close()
+    }
+}
+
+/// Records the application holds back before acknowledging them.
+final class HeldRecords: Sendable {
+    private let records = Mutex<[LinkRecord]>([])
+
+    func add(_ record: LinkRecord) {
+        records.withLock { $0.append(record) }
+    }
+
+    /// Acknowledges (and forgets) the held records whose sequence satisfies `which`.
+    func acknowledge(_ which: (UInt64) -> Bool) {
+        let chosen = records.withLock { records in
+            let chosen = records.filter { which($0.sequence) }
+            records.removeAll { which($0.sequence) }
+            return chosen
+        }
+        for record in chosen.reversed() { record.acknowledge() }
     }
 }
