@@ -11,10 +11,14 @@
 //       Spools records ID..ID+N-1 (the id in the first 8 bytes, big-endian), writes "spooled" to
 //       --ready-file, then sends; with --wait exits 0 once all are acknowledged, else runs until killed.
 //
+//   mice-test-linkpeer bench [--records N] [--batch B] [--record-size S] [--sync never|batch] [--mode acked|legacy]
+//       Server and client in this process over 127.0.0.1; prints records/s (build with -c release).
+//
 // Test records: byte 8 onwards is (id + offset) & 0xFF, so a receiver can check a record is intact.
 
 import Logging
 import MICETransport
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -159,11 +163,76 @@ func runClient(_ options: Options) async throws {
     }
 }
 
+func runBench(_ options: Options) async throws {
+    let total = options.int("records", default: 200_000)
+    let batchSize = options.int("batch", default: 500)
+    let recordSize = options.int("record-size", default: 1712)
+    let mode = LinkMode(rawValue: options.values["mode"] ?? "acked") ?? .acked
+    let sync: DiskSpool.SyncPolicy = options.values["sync"] == "batch" ? .perBatch : .never
+    var logger = Logger(label: "linkpeer")
+    logger.logLevel = .error
+    let server = try await LinkServer.bind(
+        configuration: .init(link: "test", mode: mode, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+        logger: logger)
+    let spool = "/tmp/mice-linkbench-\(getpid())"
+    defer { _ = try? FileManagerless.removeTree(spool) }
+    let client = try await LinkClient(
+        configuration: .init(
+            link: "test", mode: mode, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: server.port ?? 0),
+            spool: DiskSpool.Configuration(directory: spool, sync: sync)),
+        logger: logger)
+    let batches = (0..<(total / batchSize)).map { batch in
+        (0..<batchSize).map { makeRecord(id: UInt64(batch * batchSize + $0 + 1), size: recordSize) }
+    }
+    let received = Tally()
+    let clock = ContinuousClock()
+    var elapsed = Duration.zero
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run { record in received.add(); record.acknowledge() } }
+        group.addTask { await client.run() }
+        elapsed = try await clock.measure {
+            for batch in batches { try await client.send(contentsOf: batch) }
+            try await client.waitUntilDelivered(timeout: .seconds(600))
+            if mode == .legacy {
+                while received.value < batches.count * batchSize { try await Task.sleep(for: .milliseconds(1)) }
+            }
+        }
+        server.shutdown()
+        group.cancelAll()
+    }
+    client.close()
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let count = received.value
+    print(
+        "mode \(mode) sync \(sync) record \(recordSize) B batch \(batchSize): \(count) records in "
+            + "\(Int(seconds * 1000)) ms = \(Int(Double(count) / seconds)) records/s, "
+            + "\(Int(Double(count * recordSize) / seconds / 1e6)) MB/s, ACK frames \(server.statistics.acksSent)")
+}
+
+final class Tally: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+enum FileManagerless {
+    static func removeTree(_ path: String) throws {
+        guard let handle = opendir(path) else { return }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { unlink(path + "/" + name) }
+        }
+        closedir(handle)
+        rmdir(path)
+    }
+}
+
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else { fail("usage: mice-test-linkpeer server|client --option value ...") }
 let options = Options(arguments.dropFirst(2))
 switch arguments[1] {
 case "server": try await runServer(options)
 case "client": try await runClient(options)
+case "bench": try await runBench(options)
 default: fail("unknown role \(arguments[1])")
 }
