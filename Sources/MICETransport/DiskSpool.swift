@@ -290,7 +290,8 @@ extension DiskSpool {
             let ackPath = directory + "/acked"
             ackFD = open(ackPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard ackFD >= 0 else {
-                throw LinkError(.spoolUnavailable, "cannot open the acknowledgement pointer", path: ackPath, errno: errno)
+                throw LinkError(
+                    .spoolUnavailable, "cannot open the acknowledgement pointer", path: ackPath, errno: errno)
             }
             var ackBytes = [UInt8](repeating: 0, count: 16)
             let got = ackBytes.withUnsafeMutableBytes { pread(ackFD, $0.baseAddress, 16, 0) }
@@ -401,7 +402,8 @@ extension DiskSpool {
                         path: configuration.directory)
                 }
                 let needsNewSegment =
-                    writeFD < 0 || (segments[segments.count - 1].size + pending.count + entrySize > configuration.segmentBytes)
+                    writeFD < 0
+                    || (segments[segments.count - 1].size + pending.count + entrySize > configuration.segmentBytes)
                 let extra = needsNewSegment ? DiskSpool.fileHeaderSize : 0
                 if totalBytes + pending.count + extra + entrySize > configuration.maxBytes { break }
                 if needsNewSegment {
@@ -446,7 +448,8 @@ extension DiskSpool {
                     nextSequence -= UInt64(offsets.count)
                     pending.removeAll()
                     offsets.removeAll()
-                    throw LinkError(.spoolIO, "cannot write to the spool", path: path, offset: UInt64(offset), errno: error)
+                    throw LinkError(
+                        .spoolIO, "cannot write to the spool", path: path, offset: UInt64(offset), errno: error)
                 }
                 written += result
             }
@@ -517,14 +520,17 @@ extension DiskSpool {
             if segments[index].readFD < 0 {
                 segments[index].readFD = open(segments[index].path, O_RDONLY | O_CLOEXEC)
                 guard segments[index].readFD >= 0 else {
-                    throw LinkError(.spoolIO, "cannot open a segment for reading", path: segments[index].path, errno: errno)
+                    throw LinkError(
+                        .spoolIO, "cannot open a segment for reading", path: segments[index].path, errno: errno)
                 }
             }
             let fd = segments[index].readFD
             var buffer = [UInt8](repeating: 0, count: to - from)
             var got = 0
             while got < buffer.count {
-                let result = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, $0.count - got, off_t(from + got)) }
+                let result = buffer.withUnsafeMutableBytes {
+                    pread(fd, $0.baseAddress! + got, $0.count - got, off_t(from + got))
+                }
                 if result < 0 && errno == EINTR { continue }
                 guard result > 0 else {
                     throw LinkError(
@@ -543,7 +549,9 @@ extension DiskSpool {
                         records.append(
                             Record(
                                 sequence: entry.sequence,
-                                bytes: Array(UnsafeRawBufferPointer(rebasing: raw[(offset + DiskSpool.entryHeaderSize)..<entry.end]))
+                                bytes: Array(
+                                    UnsafeRawBufferPointer(
+                                        rebasing: raw[(offset + DiskSpool.entryHeaderSize)..<entry.end]))
                             ))
                     } else {
                         corruptSkipped += 1

@@ -128,7 +128,8 @@ public final class LinkClient: Sendable {
         logger: Logger = Logger(label: "mice.link.client")
     ) async throws {
         guard configuration.recordSize > 0, configuration.recordSize <= LinkProtocol.maxRecordBytes else {
-            throw LinkError(.recordSize, "record size \(configuration.recordSize) is not 1–\(LinkProtocol.maxRecordBytes)")
+            throw LinkError(
+                .recordSize, "record size \(configuration.recordSize) is not 1–\(LinkProtocol.maxRecordBytes)")
         }
         var logger = logger
         logger[metadataKey: "link.name"] = "\(configuration.link)"
@@ -181,7 +182,9 @@ public final class LinkClient: Sendable {
     public func send(contentsOf records: [[UInt8]]) async throws -> [UInt64] {
         for record in records where record.count != configuration.recordSize {
             throw LinkError(
-                .recordSize, "record of \(record.count) bytes on link \(configuration.link) (record size \(configuration.recordSize))")
+                .recordSize,
+                "record of \(record.count) bytes on link \(configuration.link) (record size \(configuration.recordSize))"
+            )
         }
         var sequences: [UInt64] = []
         sequences.reserveCapacity(records.count)
@@ -268,7 +271,9 @@ public final class LinkClient: Sendable {
                 if failures == 1 || failures % 20 == 0 {
                     logger.warning(
                         "link down, records are spooled: \(error)",
-                        metadata: ["link.attempts": "\(failures)", "link.pending": "\(spool.statistics.pendingRecords)"])
+                        metadata: [
+                            "link.attempts": "\(failures)", "link.pending": "\(spool.statistics.pendingRecords)",
+                        ])
                 }
             }
             let lived = ContinuousClock.now - started
@@ -346,7 +351,8 @@ public final class LinkClient: Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         do {
-                            try await self.writeRecords(after: cursor, outbound: outbound, allocator: channel.allocator, sent: sent)
+                            try await self.writeRecords(
+                                after: cursor, outbound: outbound, allocator: channel.allocator, sent: sent)
                         } catch {
                             // End the reading side too: the connection is done.
                             channel.close(promise: nil)
@@ -363,8 +369,11 @@ public final class LinkClient: Sendable {
                             progress.withLock { $0 = true }
                             released.notify()
                         case .error:
-                            let message = try? ControlCoding.decode(ErrorMessage.self, from: frame.payload, frame: .error)
-                            throw LinkError(.protocolViolation, "receiver reported \(message?.description ?? "an unreadable error")")
+                            let message = try? ControlCoding.decode(
+                                ErrorMessage.self, from: frame.payload, frame: .error)
+                            throw LinkError(
+                                .protocolViolation, "receiver reported \(message?.description ?? "an unreadable error")"
+                            )
                         default:
                             continue
                         }
@@ -389,7 +398,8 @@ public final class LinkClient: Sendable {
         allocator: ByteBufferAllocator
     ) async throws -> UInt64 {
         var buffer = allocator.buffer(capacity: 256)
-        let hello = LinkHelloMessage(link: configuration.link, sender: spool.senderID, recordSize: configuration.recordSize)
+        let hello = LinkHelloMessage(
+            link: configuration.link, sender: spool.senderID, recordSize: configuration.recordSize)
         buffer.writeFrame(type: .linkHello, payload: ControlCoding.encode(hello))
         try await outbound.write(buffer)
         guard let frame = try await iterator.next() else {
@@ -414,7 +424,8 @@ public final class LinkClient: Sendable {
             return acked
         case .error:
             let message = try? ControlCoding.decode(ErrorMessage.self, from: frame.payload, frame: .error)
-            throw LinkError(.handshakeFailed, "receiver refused the link: \(message?.description ?? "unreadable ERROR")")
+            throw LinkError(
+                .handshakeFailed, "receiver refused the link: \(message?.description ?? "unreadable ERROR")")
         default:
             throw LinkError(.handshakeFailed, "expected LINK_READY, got \(frame.type)")
         }

@@ -15,7 +15,8 @@ public enum LinkEndpoint: Hashable, Sendable, CustomStringConvertible {
         if bindTo.hasPrefix("/") { return .unix(path: bindTo) }
         guard !bindTo.isEmpty else { throw LinkError(.badEndpoint, "empty host") }
         guard let port, (0...65535).contains(port) else {
-            throw LinkError(.badEndpoint, "port \(port.map(String.init) ?? "missing") for host \(bindTo) is not 0–65535")
+            throw LinkError(
+                .badEndpoint, "port \(port.map(String.init) ?? "missing") for host \(bindTo) is not 0–65535")
         }
         return .tcp(host: bindTo, port: port)
     }

@@ -134,7 +134,8 @@ public final class LinkServer: Sendable {
         logger: Logger = Logger(label: "mice.link.server")
     ) async throws -> LinkServer {
         guard configuration.recordSize > 0, configuration.recordSize <= LinkProtocol.maxRecordBytes else {
-            throw LinkError(.badEndpoint, "record size \(configuration.recordSize) is not 1–\(LinkProtocol.maxRecordBytes)")
+            throw LinkError(
+                .badEndpoint, "record size \(configuration.recordSize) is not 1–\(LinkProtocol.maxRecordBytes)")
         }
         var logger = logger
         logger[metadataKey: "link.name"] = "\(configuration.link)"
@@ -188,7 +189,8 @@ public final class LinkServer: Sendable {
                     throw error
                 }
             } else {
-                serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+                serverChannel = try await bootstrap.bind(
+                    unixDomainSocketPath: path, childChannelInitializer: initializer)
                 try UnixSocketFile.publish(path, at: path, mode: mode)
             }
             socketPath = path
@@ -359,13 +361,16 @@ public final class LinkServer: Sendable {
                                 progress.state.withLock { $0.lastAdmitted = frame.id }
                                 stats.withLock { $0.recordsDelivered += 1 }
                                 await onRecord(
-                                    LinkRecord(bytes: frame.payload, sequence: frame.id, sender: hello.sender, ledger: ledger))
+                                    LinkRecord(
+                                        bytes: frame.payload, sequence: frame.id, sender: hello.sender, ledger: ledger))
                             } else {
                                 stats.withLock { $0.duplicatesSkipped += 1 }
                             }
                         case .error:
-                            let message = try? ControlCoding.decode(ErrorMessage.self, from: frame.payload, frame: .error)
-                            connectionLogger.warning("sender reported an error: \(message?.description ?? "unreadable")")
+                            let message = try? ControlCoding.decode(
+                                ErrorMessage.self, from: frame.payload, frame: .error)
+                            connectionLogger.warning(
+                                "sender reported an error: \(message?.description ?? "unreadable")")
                         default:
                             stats.withLock { $0.unknownFrames += 1 }
                         }
@@ -432,7 +437,9 @@ public final class LinkServer: Sendable {
         allocator: ByteBufferAllocator
     ) async throws -> (LinkHelloMessage, Int) {
         guard frame.type == .linkHello else {
-            try await refuse(LinkErrorCode.badHello, "the first frame must be LINK_HELLO, got \(frame.type)", outbound: outbound, allocator: allocator)
+            try await refuse(
+                LinkErrorCode.badHello, "the first frame must be LINK_HELLO, got \(frame.type)", outbound: outbound,
+                allocator: allocator)
         }
         let hello: LinkHelloMessage
         do {
@@ -442,7 +449,8 @@ public final class LinkServer: Sendable {
         }
         guard hello.protocol == LinkProtocol.magic else {
             try await refuse(
-                LinkErrorCode.badHello, "protocol \"\(hello.protocol)\" is not \(LinkProtocol.magic)", outbound: outbound,
+                LinkErrorCode.badHello, "protocol \"\(hello.protocol)\" is not \(LinkProtocol.magic)",
+                outbound: outbound,
                 allocator: allocator)
         }
         guard let version = Set(hello.versions).intersection(LinkProtocol.supportedVersions).max() else {
@@ -459,11 +467,13 @@ public final class LinkServer: Sendable {
         guard hello.recordSize == configuration.recordSize else {
             try await refuse(
                 LinkErrorCode.recordSizeMismatch,
-                "sender's record size \(hello.recordSize) is not the link's \(configuration.recordSize)", outbound: outbound,
+                "sender's record size \(hello.recordSize) is not the link's \(configuration.recordSize)",
+                outbound: outbound,
                 allocator: allocator)
         }
         guard !hello.sender.isEmpty, hello.sender.utf8.count <= 256 else {
-            try await refuse(LinkErrorCode.badHello, "sender identity must be 1–256 bytes", outbound: outbound, allocator: allocator)
+            try await refuse(
+                LinkErrorCode.badHello, "sender identity must be 1–256 bytes", outbound: outbound, allocator: allocator)
         }
         return (hello, version)
     }

@@ -60,7 +60,9 @@ enum SpoolFiles {
         let identity = (0..<4).map { _ in hex(generator.next() as UInt32) }.joined()
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw LinkError(.spoolUnavailable, "cannot write the sender id", path: path, errno: errno) }
+        guard fd >= 0 else {
+            throw LinkError(.spoolUnavailable, "cannot write the sender id", path: path, errno: errno)
+        }
         let line = Array((identity + "\n").utf8)
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         _ = fsync(fd)

@@ -16,17 +16,22 @@ struct AckedLinkTests {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
         let server = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
             logger: quietLogger)
         let port = try #require(server.port)
         let received = Received()
         let client = try await LinkClient(
-            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            configuration: clientConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
-        try await withRunningServer(server, onRecord: { record in
-            received.add(record)
-            record.acknowledge()
-        }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             try await withRunningClient(client) {
                 for start in stride(from: 1, through: 10_000, by: 500) {
                     let batch = (start..<(start + 500)).map { makeRecord(id: UInt64($0), size: 1712) }
@@ -53,7 +58,9 @@ struct AckedLinkTests {
         client.close()
     }
 
-    @Test("server stopped abruptly mid-stream and restarted on the same port: every record at least once, exactly once by sequence")
+    @Test(
+        "server stopped abruptly mid-stream and restarted on the same port: every record at least once, exactly once by sequence"
+    )
     func serverRestartMidStream() async throws {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
@@ -63,12 +70,14 @@ struct AckedLinkTests {
         let port = try #require(first.port)
         let received = Received()
         let client = try await LinkClient(
-            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            configuration: clientConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
         try await withRunningClient(client) {
             let sending = Task {
                 for start in stride(from: 1, through: 20_000, by: 200) {
-                    try await client.send(contentsOf: (start..<(start + 200)).map { makeRecord(id: UInt64($0), size: 1712) })
+                    try await client.send(
+                        contentsOf: (start..<(start + 200)).map { makeRecord(id: UInt64($0), size: 1712) })
                 }
             }
             // The first server acknowledges only every 50th record's batch late: some records are
@@ -89,20 +98,25 @@ struct AckedLinkTests {
             var again = configuration
             again.endpoint = .tcp(host: "127.0.0.1", port: port)
             let second = try await LinkServer.bind(configuration: again, logger: quietLogger)
-            try await withRunningServer(second, onRecord: { record in
-                received.add(record)
-                record.acknowledge()
-            }) {
+            try await withRunningServer(
+                second,
+                RecordSink { record in
+                    received.add(record)
+                    record.acknowledge()
+                }
+            ) {
                 try await sending.value
                 try await client.waitUntilDelivered(timeout: .seconds(60))
             }
         }
         let all = received.all
         #expect(Set(all.compactMap(\.id)) == Set(1...20_000))
-        let bySequence = Dictionary(all.map { ($0.sequence, $0.id) }, uniquingKeysWith: { first, second in
-            #expect(first == second, "one sequence number, two different records")
-            return first
-        })
+        let bySequence = Dictionary(
+            all.map { ($0.sequence, $0.id) },
+            uniquingKeysWith: { first, second in
+                #expect(first == second, "one sequence number, two different records")
+                return first
+            })
         #expect(bySequence.count == 20_000)
         #expect(all.count >= 20_000)
         #expect(client.statistics.connections >= 2)
@@ -114,7 +128,8 @@ struct AckedLinkTests {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
         let server = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: 256, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 256, endpoint: .tcp(host: "127.0.0.1", port: 0)),
             logger: quietLogger)
         let port = try #require(server.port)
         let received = Received()
@@ -123,10 +138,14 @@ struct AckedLinkTests {
             configuration: clientConfiguration(
                 recordSize: 256, endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
-        try await withRunningServer(server, onRecord: { record in
-            received.add(record)
-            held.add(record)
-        }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                // Held first: the test acknowledges once it has counted the record.
+                held.add(record)
+                received.add(record)
+            }
+        ) {
             let firstRun = Task { await client.run() }
             try await client.send(contentsOf: (1...100).map { makeRecord(id: $0, size: 256) })
             try await eventually("100 records handed out") { received.count == 100 }
@@ -155,13 +174,15 @@ struct AckedLinkTests {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
         let server = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: 6632, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 6632, endpoint: .tcp(host: "127.0.0.1", port: 0)),
             logger: quietLogger)
         let port = try #require(server.port)
         let client = try await LinkClient(
-            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            configuration: clientConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
-        try await withRunningServer(server, onRecord: { $0.acknowledge() }) {
+        try await withRunningServer(server, RecordSink { $0.acknowledge() }) {
             try await withRunningClient(client) {
                 try await client.send(makeRecord(id: 1, size: 1712))
                 try await eventually("refusals") {
@@ -180,7 +201,8 @@ struct AckedLinkTests {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
         let client = try await LinkClient(
-            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: 9), spool: directory.path + "/spool"),
+            configuration: clientConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: 9), spool: directory.path + "/spool"),
             logger: quietLogger)
         await #expect(throws: LinkError.self) { try await client.send([UInt8](repeating: 0, count: 1711)) }
         client.close()
@@ -191,7 +213,8 @@ struct AckedLinkTests {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
         let server = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: 512, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 512, endpoint: .tcp(host: "127.0.0.1", port: 0)),
             logger: quietLogger)
         let port = try #require(server.port)
         let received = Received()
@@ -203,8 +226,8 @@ struct AckedLinkTests {
         try await withRunningClient(client) {
             let serving = Task {
                 try await server.run { record in
-                    received.add(record)
                     held.add(record)
+                    received.add(record)
                 }
             }
             try await client.send(contentsOf: (1...50).map { makeRecord(id: $0, size: 512) })
@@ -237,5 +260,80 @@ final class HeldRecords: Sendable {
             return chosen
         }
         for record in chosen.reversed() { record.acknowledge() }
+    }
+}
+
+@Suite("Acked listener against hostile or confused peers", .timeLimit(.minutes(1)))
+struct AckedListenerInputTests {
+    @Test(
+        "garbage, an oversized frame, a wrong first frame or link name: that connection closes, the listener keeps serving"
+    )
+    func hostileInput() async throws {
+        let directory = try TemporaryDirectory("hostile")
+        defer { directory.remove() }
+        let server = try await LinkServer.bind(
+            configuration: .init(
+                link: "rawlogdb", mode: .acked, recordSize: 128, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let received = Received()
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
+            // Non-zero reserved flags in the first header.
+            let garbage = try RawSocket(port: port)
+            try garbage.write(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+            // A header announcing a 100 MB payload.
+            let oversized = try RawSocket(port: port)
+            var header = [UInt8](repeating: 0, count: 16)
+            header[0] = 0x06
+            header[5] = 20
+            try oversized.write(header)
+            // A RECORD before LINK_HELLO.
+            let noHello = try RawSocket(port: port)
+            try noHello.write(Frame(type: .record, id: 1, payload: makeRecord(id: 1, size: 128)).encoded)
+            // The wrong link name.
+            let wrongLink = try RawSocket(port: port)
+            let hello = LinkHelloMessage(link: "aa", sender: "x", recordSize: 128)
+            try wrongLink.write(ControlCoding.frame(.linkHello, hello).encoded)
+            try await eventually("four refused connections") { server.statistics.protocolErrors == 4 }
+            for socket in [garbage, oversized, noHello, wrongLink] { socket.close() }
+
+            // A well-behaved sender is still served.
+            let client = try await LinkClient(
+                configuration: LinkClient.Configuration(
+                    link: "rawlogdb", mode: .acked, recordSize: 128, endpoint: .tcp(host: "127.0.0.1", port: port),
+                    spool: .init(directory: directory.path + "/spool", sync: .never)),
+                logger: quietLogger)
+            try await withRunningClient(client) {
+                try await client.send(contentsOf: (1...10).map { makeRecord(id: $0, size: 128) })
+                try await client.waitUntilDelivered(timeout: .seconds(20))
+            }
+            client.close()
+        }
+        #expect(received.all.compactMap(\.id) == Array(1...10))
+    }
+
+    @Test("a record of the wrong size inside a session is refused with ERROR and never delivered")
+    func wrongSizeRecordFrame() async throws {
+        let server = try await LinkServer.bind(
+            configuration: .init(
+                link: "rawlogdb", mode: .acked, recordSize: 128, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let received = Received()
+        try await withRunningServer(server, RecordSink { received.add($0) }) {
+            let socket = try RawSocket(port: port)
+            let hello = LinkHelloMessage(link: "rawlogdb", sender: "raw", recordSize: 128)
+            try socket.write(ControlCoding.frame(.linkHello, hello).encoded)
+            try socket.write(Frame(type: .record, id: 1, payload: makeRecord(id: 1, size: 127)).encoded)
+            try await eventually("refused") { server.statistics.protocolErrors == 1 }
+            socket.close()
+        }
+        #expect(received.count == 0)
     }
 }

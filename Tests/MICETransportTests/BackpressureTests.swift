@@ -21,20 +21,27 @@ struct BackpressureTests {
         let gate = Gate()
         let received = Received()
         let client = try await LinkClient(
-            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            configuration: clientConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
         let total = 30_000
-        try await withRunningServer(server, onRecord: { record in
-            await gate.wait()
-            received.add(record)
-            record.acknowledge()
-        }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                await gate.wait()
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             try await withRunningClient(client) {
                 for start in stride(from: 1, through: total, by: 1000) {
-                    try await client.send(contentsOf: (start..<(start + 1000)).map { makeRecord(id: UInt64($0), size: 1712) })
+                    try await client.send(
+                        contentsOf: (start..<(start + 1000)).map { makeRecord(id: UInt64($0), size: 1712) })
                 }
                 let written = try await settled { client.statistics.recordsWritten }
-                print("back pressure: sender stalled after writing \(written) of \(total) records (\((written * 1712) >> 20) MiB)")
+                print(
+                    "back pressure: sender stalled after writing \(written) of \(total) records (\((written * 1712) >> 20) MiB)"
+                )
                 // What is in flight is bounded by socket buffers and the per-connection read-ahead,
                 // not by the 51 MB the sender has spooled.
                 #expect(written < total / 2, "sender kept writing: \(written) of \(total)")
@@ -65,11 +72,14 @@ struct BackpressureTests {
                 endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool", maxBytes: 1 << 20),
             logger: quietLogger)
         let produced = Counter()
-        try await withRunningServer(server, onRecord: { record in
-            await gate.wait()
-            received.add(record)
-            record.acknowledge()
-        }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                await gate.wait()
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             try await withRunningClient(client) {
                 let producer = Task {
                     for id in 1...3000 {

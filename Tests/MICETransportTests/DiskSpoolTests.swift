@@ -22,7 +22,8 @@ struct DiskSpoolTests {
     func appendReadAcknowledge() throws {
         let directory = try TemporaryDirectory("spool")
         defer { directory.remove() }
-        let spool = try DiskSpool(configuration: .init(directory: directory.path, segmentBytes: 64 << 10), logger: quietLogger)
+        let spool = try DiskSpool(
+            configuration: .init(directory: directory.path, segmentBytes: 64 << 10), logger: quietLogger)
         let result = try spool.append((1...100).map { makeRecord(id: $0, size: 1712) })
         #expect(result.accepted == 100)
         #expect(result.lastSequence == 100)
@@ -64,7 +65,9 @@ struct DiskSpoolTests {
         let directory = try TemporaryDirectory("spool")
         defer { directory.remove() }
         let spool = try DiskSpool(configuration: .init(directory: directory.path), logger: quietLogger)
-        #expect(throws: LinkError.self) { try DiskSpool(configuration: .init(directory: directory.path), logger: quietLogger) }
+        #expect(throws: LinkError.self) {
+            try DiskSpool(configuration: .init(directory: directory.path), logger: quietLogger)
+        }
         spool.close()
         let again = try DiskSpool(configuration: .init(directory: directory.path), logger: quietLogger)
         again.close()
@@ -126,7 +129,8 @@ struct DiskSpoolTests {
         let directory = try TemporaryDirectory("spool")
         defer { directory.remove() }
         let spool = try DiskSpool(
-            configuration: .init(directory: directory.path, maxBytes: 64 << 10, segmentBytes: 16 << 10), logger: quietLogger)
+            configuration: .init(directory: directory.path, maxBytes: 64 << 10, segmentBytes: 16 << 10),
+            logger: quietLogger)
         let result = try spool.append((1...100).map { makeRecord(id: $0, size: 1712) })
         #expect(result.accepted > 20)
         #expect(result.accepted < 100)

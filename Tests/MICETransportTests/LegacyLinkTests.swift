@@ -23,7 +23,7 @@ struct LegacyLinkTests {
         let server = try await legacyServer(recordSize: 1712)
         let port = try #require(server.port)
         let received = Received()
-        try await withRunningServer(server, onRecord: { received.add($0) }) {
+        try await withRunningServer(server, RecordSink { received.add($0) }) {
             // 1. Two records written one byte at a time (TCP_NODELAY: separate segments).
             let bytes = makeRecord(id: 1, size: 1712) + makeRecord(id: 2, size: 1712)
             let slow = try RawSocket(port: port)
@@ -54,7 +54,7 @@ struct LegacyLinkTests {
         let server = try await legacyServer(recordSize: 6632)
         let port = try #require(server.port)
         let received = Received()
-        try await withRunningServer(server, onRecord: { received.add($0) }) {
+        try await withRunningServer(server, RecordSink { received.add($0) }) {
             let socket = try RawSocket(port: port)
             try socket.write(makeRecord(id: 7, size: 6632) + Array(makeRecord(id: 8, size: 6632).prefix(5000)))
             socket.close()
@@ -74,7 +74,7 @@ struct LegacyLinkTests {
             configuration: clientConfiguration(
                 mode: .legacy, endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
-        try await withRunningServer(server, onRecord: { received.add($0) }) {
+        try await withRunningServer(server, RecordSink { received.add($0) }) {
             try await withRunningClient(client) {
                 try await client.send(contentsOf: (1...2000).map { makeRecord(id: $0, size: 1712) })
                 try await client.waitUntilDelivered(timeout: .seconds(30))
@@ -93,7 +93,7 @@ struct LegacyLinkTests {
         // Reserve a port, then close it so nothing listens there yet.
         let probe = try await legacyServer(recordSize: 1712)
         let port = try #require(probe.port)
-        try await withRunningServer(probe, onRecord: { _ in }) {}
+        try await withRunningServer(probe, RecordSink { _ in }) {}
         let client = try await LinkClient(
             configuration: clientConfiguration(
                 mode: .legacy, endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
@@ -107,7 +107,7 @@ struct LegacyLinkTests {
                 configuration: .init(
                     link: "rawlogdb", mode: .legacy, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: port)),
                 logger: quietLogger)
-            try await withRunningServer(server, onRecord: { received.add($0) }) {
+            try await withRunningServer(server, RecordSink { received.add($0) }) {
                 try await client.waitUntilDelivered(timeout: .seconds(30))
                 try await eventually("300 records") { received.count == 300 }
             }
@@ -144,7 +144,9 @@ final class RawSocket {
     func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let count = bytes.withUnsafeBytes {
+                send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { throw POSIXError(.EPIPE) }
             offset += count
         }

@@ -22,7 +22,8 @@ struct LinkPeerProcessTests {
             readyFile: directory.path + "/ready1", log: directory.path + "/server1.log")
         let port = try #require(Int(try await server.readyText().trimmingCharacters(in: .whitespacesAndNewlines)))
         let client = try await LinkClient(
-            configuration: clientConfiguration(endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            configuration: clientConfiguration(
+                endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
             logger: quietLogger)
         let total: UInt64 = 30_000
         try await withRunningClient(client) {
@@ -43,7 +44,9 @@ struct LinkPeerProcessTests {
             try await client.waitUntilDelivered(timeout: .seconds(90))
         }
         server.kill()
-        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: " ")
+        }
         let ids = lines.compactMap { UInt64($0[2]) }
         #expect(!lines.contains { $0[2] == "corrupt" })
         #expect(Set(ids) == Set(1...total), "every record delivered")
@@ -62,15 +65,19 @@ struct LinkPeerProcessTests {
         let spool = directory.path + "/spool"
         let received = Received()
         let server = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
             logger: quietLogger)
         let port = try #require(server.port)
 
         // 1. Records 1–3000 delivered and acknowledged; the sender exits.
-        try await withRunningServer(server, onRecord: { record in
-            received.add(record)
-            record.acknowledge()
-        }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             let first = try LinkPeer.start(
                 [
                     "client", "--port", "\(port)", "--spool", spool, "--first", "1", "--count", "3000", "--wait",
@@ -93,12 +100,16 @@ struct LinkPeerProcessTests {
         //    acknowledgement pointer, records 1–3000 would show up again here.
         let fresh = Received()
         let replacement = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: port)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: port)),
             logger: quietLogger)
-        try await withRunningServer(replacement, onRecord: { record in
-            fresh.add(record)
-            record.acknowledge()
-        }) {
+        try await withRunningServer(
+            replacement,
+            RecordSink { record in
+                fresh.add(record)
+                record.acknowledge()
+            }
+        ) {
             let third = try LinkPeer.start(
                 [
                     "client", "--port", "\(port)", "--spool", spool, "--count", "0", "--wait",

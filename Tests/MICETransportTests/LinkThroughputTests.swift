@@ -17,7 +17,8 @@ struct LinkThroughputTests {
         let directory = try TemporaryDirectory("bench")
         defer { directory.remove() }
         let server = try await LinkServer.bind(
-            configuration: .init(link: "test", mode: .acked, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
             logger: quietLogger)
         let port = try #require(server.port)
         let count = Counter()
@@ -29,10 +30,13 @@ struct LinkThroughputTests {
             (0..<batchSize).map { makeRecord(id: UInt64(batch * batchSize + $0 + 1), size: recordSize) }
         }
         let clock = ContinuousClock()
-        let elapsed = try await withRunningServer(server, onRecord: { record in
-            count.increment()
-            record.acknowledge()
-        }) {
+        let elapsed = try await withRunningServer(
+            server,
+            RecordSink { record in
+                count.increment()
+                record.acknowledge()
+            }
+        ) {
             try await withRunningClient(client) {
                 try await client.waitUntilDelivered(timeout: .seconds(5))
                 return try await clock.measure {
@@ -47,7 +51,8 @@ struct LinkThroughputTests {
         print(
             "link throughput (acked, sync \(sync), \(recordSize)-byte records, batches of \(batchSize)): "
                 + "\(count.value) records in \(String(format: "%.2f", seconds)) s = \(Int(rate)) records/s, "
-                + "\(String(format: "%.1f", rate * Double(recordSize) / 1e6)) MB/s; ACK frames \(server.statistics.acksSent)")
+                + "\(String(format: "%.1f", rate * Double(recordSize) / 1e6)) MB/s; ACK frames \(server.statistics.acksSent)"
+        )
         client.close()
     }
 }

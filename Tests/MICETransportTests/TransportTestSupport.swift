@@ -130,13 +130,22 @@ func withRunningClient<T: Sendable>(
     return result
 }
 
+/// What a test server does with each record.
+struct RecordSink: Sendable {
+    let handle: @Sendable (LinkRecord) async -> Void
+
+    init(_ handle: @escaping @Sendable (LinkRecord) async -> Void) {
+        self.handle = handle
+    }
+}
+
 /// Runs `server.run` in the background for the duration of `body`, then shuts it down gracefully.
 func withRunningServer<T: Sendable>(
     _ server: LinkServer,
-    onRecord: @escaping @Sendable (LinkRecord) async -> Void,
+    _ sink: RecordSink,
     _ body: () async throws -> T
 ) async throws -> T {
-    let task = Task { try await server.run(onRecord: onRecord) }
+    let task = Task { try await server.run(onRecord: sink.handle) }
     defer { task.cancel() }
     let result: T
     do {

@@ -11,9 +11,11 @@ import Glibc
 
 @Suite("Unix socket listeners", .serialized, .timeLimit(.minutes(2)))
 struct UnixSocketLinkTests {
-    @Test("socket file gets 0600 or 0660 even under umask 0, records flow, file removed at shutdown", arguments: [
-        UInt16(0o600), 0o660, 0o777,
-    ])
+    @Test(
+        "socket file gets 0600 or 0660 even under umask 0, records flow, file removed at shutdown",
+        arguments: [
+            UInt16(0o600), 0o660, 0o777,
+        ])
     func socketModeAndTraffic(mode: UInt16) async throws {
         let directory = try TemporaryDirectory("unix")
         defer { directory.remove() }
@@ -45,10 +47,13 @@ struct UnixSocketLinkTests {
         let client = try await LinkClient(
             configuration: clientConfiguration(endpoint: .unix(path: path), spool: directory.path + "/spool"),
             logger: quietLogger)
-        try await withRunningServer(server, onRecord: { record in
-            received.add(record)
-            record.acknowledge()
-        }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             try await withRunningClient(client) {
                 try await client.send(contentsOf: (1...1000).map { makeRecord(id: $0, size: 1712) })
                 try await client.waitUntilDelivered(timeout: .seconds(30))
@@ -72,15 +77,20 @@ struct UnixSocketLinkTests {
             raw.copyBytes(from: Array(path.utf8))
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         #expect(bound == 0)
         close(fd)
-        let configuration = LinkServer.Configuration(link: "test", mode: .legacy, recordSize: 64, endpoint: .unix(path: path))
+        let configuration = LinkServer.Configuration(
+            link: "test", mode: .legacy, recordSize: 64, endpoint: .unix(path: path))
         let server = try await LinkServer.bind(configuration: configuration, logger: quietLogger)
         // While it listens, a second listener on the same path is refused and the file stays.
-        await #expect(throws: LinkError.self) { try await LinkServer.bind(configuration: configuration, logger: quietLogger) }
-        try await withRunningServer(server, onRecord: { _ in }) {
+        await #expect(throws: LinkError.self) {
+            try await LinkServer.bind(configuration: configuration, logger: quietLogger)
+        }
+        try await withRunningServer(server, RecordSink { _ in }) {
             var status = stat()
             #expect(lstat(path, &status) == 0)
         }

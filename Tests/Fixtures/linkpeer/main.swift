@@ -172,7 +172,8 @@ func runBench(_ options: Options) async throws {
     var logger = Logger(label: "linkpeer")
     logger.logLevel = .error
     let server = try await LinkServer.bind(
-        configuration: .init(link: "test", mode: mode, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+        configuration: .init(
+            link: "test", mode: mode, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
         logger: logger)
     let spool = "/tmp/mice-linkbench-\(getpid())"
     defer { _ = try? FileManagerless.removeTree(spool) }
@@ -188,7 +189,12 @@ func runBench(_ options: Options) async throws {
     let clock = ContinuousClock()
     var elapsed = Duration.zero
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.run { record in received.add(); record.acknowledge() } }
+        group.addTask {
+            try await server.run { record in
+                received.add()
+                record.acknowledge()
+            }
+        }
         group.addTask { await client.run() }
         elapsed = try await clock.measure {
             for batch in batches { try await client.send(contentsOf: batch) }
@@ -219,7 +225,9 @@ enum FileManagerless {
     static func removeTree(_ path: String) throws {
         guard let handle = opendir(path) else { return }
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { unlink(path + "/" + name) }
         }
         closedir(handle)
