@@ -157,7 +157,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MICETransportTests",
-            dependencies: ["MICETransport", "MICEWire", nioCore, nioPosix, logging],
+            dependencies: [
+                "MICETransport", "MICEWire", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"),
+                logging,
+            ],
             swiftSettings: swiftSettings
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
