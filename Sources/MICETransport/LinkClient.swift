@@ -366,6 +366,7 @@ public final class LinkClient: Sendable {
                             let spool = self.spool
                             try await threadPool.runIfActive { _ = try spool.acknowledge(through: upTo) }
                             stats.withLock { $0.acksReceived += 1 }
+                            logger.trace("ACK received", metadata: ["link.ack": "\(frame.id)", "link.sent": "\(upTo)"])
                             progress.withLock { $0 = true }
                             released.notify()
                         case .error:
@@ -472,9 +473,11 @@ public final class LinkClient: Sendable {
                     "spooled records of another size than the link's skipped",
                     metadata: ["link.records": "\(unsendable)", "link.record_size": "\(recordSize)"])
             }
-            if buffer.readableBytes > 0 { try await outbound.write(buffer) }
+            // Raise the cursor before writing: the receiver's ACK for these records can be read
+            // before this task resumes after the write, and must not be clamped below them.
             cursor = last.sequence
             sent.value = cursor
+            if buffer.readableBytes > 0 { try await outbound.write(buffer) }
             stats.withLock { $0.recordsWritten += batch.count - unsendable }
             if mode == .legacy {
                 try await threadPool.runIfActive { _ = try spool.acknowledge(through: last.sequence) }

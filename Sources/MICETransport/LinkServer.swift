@@ -148,6 +148,9 @@ public final class LinkServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            // The end of the input must not close the output: after a sender's FIN, and after our own
+            // shutdown of the read side (graceful shutdown), the last ACK still has to go out.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<Frame, ByteBuffer>> = {
             channel in
             channel.eventLoop.makeCompletedFuture {
@@ -407,11 +410,14 @@ public final class LinkServer: Sendable {
                 try await outbound.write(buffer)
                 sent = durable
                 stats.withLock { $0.acksSent += 1 }
+                logger.trace("ACK sent", metadata: ["link.sender": "\(ledger.sender)", "link.durable": "\(durable)"])
             }
             let (inputDone, last) = progress.state.withLock { ($0.inputDone, $0.lastAdmitted) }
             if inputDone {
                 if ledger.isDurable(through: last) {
                     if ledger.durable > sent { continue }
+                    logger.trace(
+                        "ACK writer done", metadata: ["link.sender": "\(ledger.sender)", "link.durable": "\(sent)"])
                     return
                 }
                 let now = ContinuousClock.now

@@ -97,7 +97,7 @@ func settled<T: Equatable>(
 
 let quietLogger: Logger = {
     var logger = Logger(label: "test.link")
-    logger.logLevel = ProcessInfo.processInfo.environment["MICE_TEST_LOG"] == nil ? .critical : .debug
+    logger.logLevel = ProcessInfo.processInfo.environment["MICE_TEST_LOG"] == nil ? .critical : .trace
     return logger
 }()
 
