@@ -58,6 +58,60 @@ struct AckedLinkTests {
         client.close()
     }
 
+    @Test("four senders at once on one listener: each sender's records complete, in order, deduplicated separately")
+    func manySenders() async throws {
+        let directory = try TemporaryDirectory("many")
+        defer { directory.remove() }
+        let server = try await LinkServer.bind(
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let received = Received()
+        var clients: [LinkClient] = []
+        for index in 0..<4 {
+            clients.append(
+                try await LinkClient(
+                    configuration: clientConfiguration(
+                        endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool\(index)"),
+                    logger: quietLogger))
+        }
+        let senders = clients
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, client) in senders.enumerated() {
+                    group.addTask {
+                        try await withRunningClient(client) {
+                            let base = UInt64(index * 100_000)
+                            for start in stride(from: 1, through: 2500, by: 250) {
+                                try await client.send(
+                                    contentsOf: (start..<(start + 250)).map {
+                                        makeRecord(id: base + UInt64($0), size: 1712)
+                                    })
+                            }
+                            try await client.waitUntilDelivered(timeout: .seconds(60))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        #expect(server.statistics.connectionsAccepted >= 4)
+        for (index, client) in senders.enumerated() {
+            let mine = received.all.filter { $0.sender == client.senderID }
+            #expect(mine.map(\.sequence) == Array(1...2500))
+            #expect(mine.compactMap(\.id) == (1...2500).map { UInt64(index * 100_000 + $0) })
+            client.close()
+        }
+        #expect(Set(senders.map(\.senderID)).count == 4)
+    }
+
     @Test(
         "server stopped abruptly mid-stream and restarted on the same port: every record at least once, exactly once by sequence"
     )
