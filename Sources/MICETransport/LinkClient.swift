@@ -333,6 +333,7 @@ public final class LinkClient: Sendable {
         }
         defer { timeout.cancel() }
         let progress = Mutex(false)
+        var sentCursor = SentCursor(0)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var iterator = inbound.makeAsyncIterator()
@@ -348,6 +349,7 @@ public final class LinkClient: Sendable {
                 stats.withLock { $0.connections += 1 }
                 logger.info("link up", metadata: ["link.resend_from": "\(cursor + 1)"])
                 let sent = SentCursor(cursor)
+                sentCursor = sent
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         do {
@@ -387,8 +389,7 @@ public final class LinkClient: Sendable {
         } catch {
             outcome.error = error
         }
-        if configuration.mode == .legacy, stats.withLock({ $0.recordsWritten }) > 0 { progress.withLock { $0 = true } }
-        outcome.madeProgress = progress.withLock { $0 }
+        outcome.madeProgress = progress.withLock { $0 } || (configuration.mode == .legacy && sentCursor.hasWritten)
         return outcome
     }
 
@@ -477,6 +478,7 @@ public final class LinkClient: Sendable {
             // before this task resumes after the write, and must not be clamped below them.
             cursor = last.sequence
             sent.value = cursor
+            sent.hasWritten = true
             if buffer.readableBytes > 0 { try await outbound.write(buffer) }
             stats.withLock { $0.recordsWritten += batch.count - unsendable }
             if mode == .legacy {
@@ -489,11 +491,16 @@ public final class LinkClient: Sendable {
 
 /// The highest sequence written on the current connection (an ACK never releases more).
 private final class SentCursor: Sendable {
-    private let state: Mutex<UInt64>
-    init(_ value: UInt64) { state = Mutex(value) }
+    private let state: Mutex<(value: UInt64, hasWritten: Bool)>
+    init(_ value: UInt64) { state = Mutex((value, false)) }
     var value: UInt64 {
-        get { state.withLock { $0 } }
-        set { state.withLock { $0 = newValue } }
+        get { state.withLock { $0.value } }
+        set { state.withLock { $0.value = newValue } }
+    }
+    /// Whether any record was written on this connection.
+    var hasWritten: Bool {
+        get { state.withLock { $0.hasWritten } }
+        set { state.withLock { $0.hasWritten = newValue } }
     }
 }
 

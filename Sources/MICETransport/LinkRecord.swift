@@ -6,7 +6,8 @@
 /// In acked mode the application calls ``acknowledge()`` once the record is durable (written to
 /// the raw-log database, handed to the next stage that keeps it); only then may the sender forget
 /// it. Acknowledgements may come in any order and from any task; the server turns them into
-/// cumulative ACK frames, coalesced. Every record handed out must be acknowledged once, also one
+/// cumulative ACK frames, coalesced. For a batch committed in order, `acknowledge(includingEarlier: true)`
+/// on its last record covers the whole batch. Every record handed out must be acknowledged once, also one
 /// the application decides to drop, or the sender's watermark cannot move past it.
 ///
 /// In legacy mode there are no acknowledgements: ``sequence`` is 0 and ``acknowledge()`` does nothing.
@@ -29,7 +30,14 @@ public struct LinkRecord: Sendable {
     }
 
     /// Reports the record durable. Idempotent; does nothing in legacy mode.
-    public func acknowledge() {
-        ledger?.acknowledge(sequence)
+    /// - Parameter includingEarlier: also report every earlier record of this sender durable: one
+    ///   call for a batch that was committed in order (say, one database transaction), instead of one
+    ///   per record.
+    public func acknowledge(includingEarlier: Bool = false) {
+        if includingEarlier {
+            ledger?.acknowledge(through: sequence)
+        } else {
+            ledger?.acknowledge(sequence)
+        }
     }
 }

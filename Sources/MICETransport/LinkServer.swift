@@ -135,7 +135,7 @@ public final class LinkServer: Sendable {
     ) async throws -> LinkServer {
         guard configuration.recordSize > 0, configuration.recordSize <= LinkProtocol.maxRecordBytes else {
             throw LinkError(
-                .badEndpoint, "record size \(configuration.recordSize) is not 1–\(LinkProtocol.maxRecordBytes)")
+                .recordSize, "record size \(configuration.recordSize) is not 1–\(LinkProtocol.maxRecordBytes)")
         }
         var logger = logger
         logger[metadataKey: "link.name"] = "\(configuration.link)"

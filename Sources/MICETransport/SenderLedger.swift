@@ -50,6 +50,31 @@ final class SenderLedger: Sendable {
         state.withLock { $0.durable >= sequence || $0.outstanding.first.map { $0 > sequence } ?? true }
     }
 
+    /// Marks every handed-out record up to `sequence` durable (a batch committed in order).
+    func acknowledge(through sequence: UInt64) {
+        let advanced = state.withLock { state -> Bool in
+            guard sequence > state.durable else { return false }
+            var moved = false
+            while let next = state.outstanding.first, next <= sequence {
+                state.outstanding.removeFirst()
+                state.acknowledgedAhead.remove(next)
+                state.durable = next
+                moved = true
+            }
+            while let next = state.outstanding.first, state.acknowledgedAhead.remove(next) != nil {
+                state.outstanding.removeFirst()
+                state.durable = next
+                moved = true
+            }
+            if state.outstanding.isEmpty, state.handedOut > state.durable {
+                state.durable = state.handedOut
+                moved = true
+            }
+            return moved
+        }
+        if advanced { durableChanged.notify() }
+    }
+
     func acknowledge(_ sequence: UInt64) {
         let advanced = state.withLock { state -> Bool in
             guard sequence > state.durable else { return false }

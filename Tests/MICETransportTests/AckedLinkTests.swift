@@ -223,6 +223,41 @@ struct AckedLinkTests {
         client.close()
     }
 
+    @Test("one cumulative acknowledgement covers a batch committed in order")
+    func cumulativeAcknowledgement() async throws {
+        let directory = try TemporaryDirectory("acked")
+        defer { directory.remove() }
+        let server = try await LinkServer.bind(
+            configuration: .init(
+                link: "test", mode: .acked, recordSize: 64, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+            logger: quietLogger)
+        let port = try #require(server.port)
+        let held = HeldRecords()
+        let received = Received()
+        let client = try await LinkClient(
+            configuration: clientConfiguration(
+                recordSize: 64, endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
+            logger: quietLogger)
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                held.add(record)
+                received.add(record)
+            }
+        ) {
+            try await withRunningClient(client) {
+                try await client.send(contentsOf: (1...100).map { makeRecord(id: $0, size: 64) })
+                try await eventually("100 handed out") { received.count == 100 }
+                held.acknowledgeIncludingEarlier(60)
+                try await eventually("60 acknowledged") { client.statistics.acknowledgedSequence == 60 }
+                held.acknowledgeIncludingEarlier(100)
+                try await client.waitUntilDelivered(timeout: .seconds(20))
+            }
+        }
+        #expect(client.statistics.acknowledgedSequence == 100)
+        client.close()
+    }
+
     @Test("a receiver that refuses the link (record size) gets retried, nothing is lost or dropped")
     func refusedHandshake() async throws {
         let directory = try TemporaryDirectory("acked")
@@ -314,6 +349,12 @@ final class HeldRecords: Sendable {
             return chosen
         }
         for record in chosen.reversed() { record.acknowledge() }
+    }
+
+    /// Acknowledges the held record `sequence` cumulatively (it and every earlier one).
+    func acknowledgeIncludingEarlier(_ sequence: UInt64) {
+        let record = records.withLock { $0.first { $0.sequence == sequence } }
+        record?.acknowledge(includingEarlier: true)
     }
 }
 
