@@ -333,7 +333,7 @@ public final class LinkClient: Sendable {
         }
         defer { timeout.cancel() }
         let progress = Mutex(false)
-        var sentCursor = SentCursor(0)
+        let sent = SentCursor(0)
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var iterator = inbound.makeAsyncIterator()
@@ -348,8 +348,7 @@ public final class LinkClient: Sendable {
                 outcome.isEstablished = true
                 stats.withLock { $0.connections += 1 }
                 logger.info("link up", metadata: ["link.resend_from": "\(cursor + 1)"])
-                let sent = SentCursor(cursor)
-                sentCursor = sent
+                sent.value = cursor
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         do {
@@ -389,7 +388,7 @@ public final class LinkClient: Sendable {
         } catch {
             outcome.error = error
         }
-        outcome.madeProgress = progress.withLock { $0 } || (configuration.mode == .legacy && sentCursor.hasWritten)
+        outcome.madeProgress = progress.withLock { $0 } || (configuration.mode == .legacy && sent.hasWritten)
         return outcome
     }
 

@@ -124,6 +124,26 @@ struct DiskSpoolTests {
         reopened.close()
     }
 
+    @Test("an entry damaged while the spool is open is skipped on read, counted, and the rest still comes")
+    func damageAfterOpen() throws {
+        let directory = try TemporaryDirectory("spool")
+        defer { directory.remove() }
+        let spool = try DiskSpool(configuration: .init(directory: directory.path), logger: quietLogger)
+        try spool.append((1...10).map { makeRecord(id: $0, size: 100) })
+        let path = directory.path + "/" + (try #require(try segmentFiles(directory.path).first))
+        // Entry 5 starts at 16 + 4 × 116; flip a payload byte.
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(16 + 4 * 116 + 16 + 50))
+        try handle.write(contentsOf: [0xFF])
+        try handle.close()
+        let records = try spool.read(after: 0, maxRecords: 100)
+        #expect(records.map(\.sequence) == [1, 2, 3, 4, 6, 7, 8, 9, 10])
+        #expect(spool.statistics.corruptRecordsSkipped == 1)
+        // A read that starts at the damaged entry moves on past it.
+        #expect(try spool.read(after: 4, maxRecords: 1).map(\.sequence) == [6])
+        spool.close()
+    }
+
     @Test("full spool: append takes what fits, nothing more; acknowledgements free space")
     func sizeLimit() throws {
         let directory = try TemporaryDirectory("spool")
