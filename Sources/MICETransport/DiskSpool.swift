@@ -41,7 +41,9 @@ public final class DiskSpool: Sendable {
     public enum SyncPolicy: Hashable, Sendable {
         /// Never; the kernel writes back on its own. A process crash loses nothing, a power cut may.
         case never
-        /// After every ``DiskSpool/append(_:)`` call: one sync per batch of records.
+        /// After every ``DiskSpool/append(_:)`` call: one sync per batch of records. Batch the records
+        /// (``LinkClient/send(contentsOf:)``): a sync per single record limits a sender to a few
+        /// thousand records a second.
         case perBatch
         /// After at least this many records since the last sync.
         case everyRecords(Int)
