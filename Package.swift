@@ -14,6 +14,7 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let dequeModule: Target.Dependency = .product(name: "DequeModule", package: "swift-collections")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "mice",
@@ -26,12 +27,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - Libraries (dependencies flow downwards in this list)
         .target(name: "MICECore", swiftSettings: swiftSettings),
         .target(name: "MICEWire", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
+        .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
+        .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
+        // Privilege separation: the root fd server (mice-fdserver), its client, privilege drop.
+        .target(name: "MICEFdServer", dependencies: ["CMICESpawn", logging], swiftSettings: swiftSettings),
         // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
         .target(name: "CMICESpawn"),
         .target(
@@ -51,6 +59,20 @@ let package = Package(
         .target(
             name: "MICEPluginKit", dependencies: ["MICECore", "MICEWire", "MICERecords", "MICECrypto"],
             swiftSettings: swiftSettings),
+        // The format modules' common part: host identity, clock, record building, line parsers.
+        .target(
+            name: "MICELogFormat", dependencies: ["MICECore", "MICERecords", "MICEPluginKit"],
+            swiftSettings: swiftSettings),
+        // Keyed, reversible pseudonyms (HMAC-SIV over AES) for the pseudonymizer and micectl.
+        .target(
+            name: "MICEPseudonym", dependencies: ["MICECore", "MICERecords", "MICERegex", crypto],
+            swiftSettings: swiftSettings),
+
+        .target(
+            name: "MICEBuffer",
+            dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
         // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
         .target(
             name: "MICETransport",
@@ -63,17 +85,27 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                argumentParser,
+                "MICEPseudonym", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "mice-fdserver", dependencies: ["MICEFdServer", argumentParser], swiftSettings: swiftSettings),
+
         // MARK: - Shipped plugins (plugins/<kind>/<name>/, executable = name)
         .executableTarget(
             name: "mice-fmt-simple",
-            dependencies: ["MICEPluginKit", "MICERecords"],
+            dependencies: ["MICEPluginKit", "MICERecords", "MICELogFormat"],
             path: "plugins/format/mice-fmt-simple",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-fmt-enhanced",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICELogFormat"],
+            path: "plugins/format/mice-fmt-enhanced",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
@@ -119,6 +151,13 @@ let package = Package(
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "mice-psd-keyed",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEPseudonym"],
+            path: "plugins/pseudonymizer/mice-psd-keyed",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Test-only executables
         .executableTarget(
@@ -128,6 +167,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "mice-test-privdrop",
+            dependencies: ["MICEFdServer", logging],
+            path: "Tests/Fixtures/privdrop",
+            swiftSettings: swiftSettings
+        ),
         // A link sender or receiver in its own process, so tests can kill it (-9) mid-stream.
         .executableTarget(
             name: "mice-test-linkpeer",
@@ -137,17 +182,45 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "MICEWireTests", dependencies: ["MICEWire"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        // Starts the built mice-fdserver and mice-test-privdrop next to the test bundle.
+        .testTarget(
+            name: "MICEFdServerTests", dependencies: ["MICEFdServer", "MICETail", "MICEConfig", logging],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICETailTests", dependencies: ["MICETail", "MICEConfig", "MICERecords", logging],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEPluginHostTests",
-            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", logging],
+            dependencies: ["MICEPluginHost", "MICECore", "MICEWire", "MICEPluginManifest", "MICETestSupport", logging],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MICEBufferTests",
+            dependencies: [
+                "MICEBuffer", "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECore", "MICETestSupport",
+                logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
-        .testTarget(name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICELogFormatTests", dependencies: ["MICELogFormat", "MICERecords"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEPseudonymTests",
+            dependencies: ["MICECore", "MICEPseudonym", "MICERecords", "MICERegex", "MICETestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICERecordsTests", dependencies: ["MICECore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICECryptoTests",
-            dependencies: ["MICECore", "MICERecords", "MICECrypto"],
+            dependencies: ["MICECore", "MICERecords", "MICECrypto", "MICETestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -164,13 +237,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
-        .testTarget(name: "MicectlTests", swiftSettings: swiftSettings),
+        .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
         // first, and the tests run `make -C contrib` for the C programs.
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [
-                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire", logging,
+                "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
+                "MICEPseudonym", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

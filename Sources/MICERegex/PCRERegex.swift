@@ -74,7 +74,17 @@ public final class PCRERegex {
     /// The first match in `subject`: the byte range of the whole match and of every group
     /// (nil for groups that did not take part).
     public func firstMatch(in subject: UnsafeRawBufferPointer) -> RegexMatch? {
-        let count = run(subject)
+        firstMatch(in: subject, from: 0)
+    }
+
+    /// The first match in `subject` that starts at or after `start`, with lookbehinds and `\b`
+    /// still seeing the bytes before `start` (for finding every match of a line in turn).
+    /// - Parameters:
+    ///   - subject: The bytes to search.
+    ///   - start: Offset where the search starts; nil is returned when it lies beyond the end.
+    public func firstMatch(in subject: UnsafeRawBufferPointer, from start: Int) -> RegexMatch? {
+        guard start >= 0, start <= subject.count else { return nil }
+        let count = run(subject, from: start)
         guard count > 0 else { return nil }
         let vector = pcre2_get_ovector_pointer_8(matchData)!
         let pairs = Int(pcre2_get_ovector_count_8(matchData))
@@ -98,11 +108,11 @@ public final class PCRERegex {
         subject.withUnsafeBytes { firstMatch(in: $0) }
     }
 
-    private func run(_ subject: UnsafeRawBufferPointer) -> Int32 {
+    private func run(_ subject: UnsafeRawBufferPointer, from start: Int = 0) -> Int32 {
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
         let empty: UInt8 = 0
         if let base {
-            return pcre2_match_8(code, base, subject.count, 0, 0, matchData, nil)
+            return pcre2_match_8(code, base, subject.count, start, 0, matchData, nil)
         }
         return withUnsafePointer(to: empty) { pcre2_match_8(code, $0, 0, 0, 0, matchData, nil) }
     }

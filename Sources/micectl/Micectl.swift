@@ -7,7 +7,7 @@ import ArgumentParser
 struct Micectl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "micectl",
-        abstract: "M-ICE operator tool: records, plugins, benchmarks.",
-        subcommands: [RecordsCommand.self, PluginsCommand.self, BenchCommand.self]
+        abstract: "M-ICE operator tool: records, plugins, benchmarks, pseudonyms.",
+        subcommands: [RecordsCommand.self, PluginsCommand.self, BenchCommand.self, PseudoCommand.self]
     )
 }

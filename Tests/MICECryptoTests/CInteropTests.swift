@@ -3,6 +3,7 @@
 
 import MICECrypto
 import MICERecords
+import MICETestSupport
 import Testing
 
 /// The Swift implementation and contrib/twofish-cipher/mice-cipher (libmcrypt, one call per byte,
@@ -53,7 +54,7 @@ import Testing
     }
 
     @Test func goldenVectorFromC() throws {
-        let inner = exampleLogFormat(fileType: 1).encode(layout: .v02)
+        let inner = specExampleLogFormat(fileType: 1).encode(layout: .v02)
         let result = try CipherTool.run(
             ["encrypt", "--key", vectorPassword, "--iv", RecordJSON.hex(vectorIV), "--inner-size", "6608"], input: inner
         )

@@ -3,6 +3,7 @@
 
 import MICECrypto
 import MICERecords
+import MICETestSupport
 import Testing
 
 @Suite struct LegacyTwofishTests {
@@ -27,7 +28,7 @@ import Testing
 
     @Test func goldenCipherMsg() throws {
         let cipher = try LegacyTwofish(password: vectorPassword)
-        let envelope = try cipher.seal(exampleLogFormat(fileType: 1), layout: .v02, iv: vectorIV)
+        let envelope = try cipher.seal(specExampleLogFormat(fileType: 1), layout: .v02, iv: vectorIV)
         let bytes = envelope.encode()
         #expect(bytes.count == 6632)
         #expect(
@@ -42,7 +43,7 @@ import Testing
         #expect(opened.wasEncrypted && opened.checksum == .valid)
         #expect(
             try LogFormat(decoding: opened.bytes, layout: .v02)
-                == LogFormat(decoding: exampleLogFormat(fileType: 1).encode(layout: .v02), layout: .v02))
+                == LogFormat(decoding: specExampleLogFormat(fileType: 1).encode(layout: .v02), layout: .v02))
     }
 
     @Test func keyRule() throws {
@@ -111,7 +112,7 @@ import Testing
     }
 
     @Test func dataForwarderQuirkAfterDecryption() throws {
-        var record = exampleLogFormat(fileType: 1)
+        var record = specExampleLogFormat(fileType: 1)
         record.checksum = 0x1e4c
         let cipher = try LegacyTwofish(password: vectorPassword)
         let envelope = try cipher.seal(record.encode(layout: .v02, computeChecksum: false), iv: vectorIV)

@@ -5,6 +5,7 @@ import Foundation
 import MICECore
 import MICECrypto
 import MICERecords
+import MICETestSupport
 import Testing
 
 /// Feeds `bytes` to a stream function in chunks of at most `chunk` bytes.
@@ -61,7 +62,7 @@ private func encodeAll(_ transcoder: RecordTranscoder, _ text: String) -> (bytes
 
     @Test func decodeShowsEnvelopeAndInner() throws {
         let cipher = try LegacyTwofish(password: vectorPassword)
-        let envelope = try cipher.seal(exampleLogFormat(fileType: 1), layout: .v02, iv: vectorIV).encode()
+        let envelope = try cipher.seal(specExampleLogFormat(fileType: 1), layout: .v02, iv: vectorIV).encode()
         let withKey = RecordTranscoder(streamType: .cipher, layout: .v02, cipher: cipher)
         let json = try withKey.decodeRecord(envelope)
         #expect(json["ivLen"] == 16 && json["cipherTextLen"] == 6608)

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MICECore
 import MICEPluginManifest
+import MICETestSupport
 import MICEWire
 import Testing
 
@@ -149,7 +150,7 @@ extension ProcessSuites {
             #expect(after == before)
         }
 
-        @Test("the Swift SDK module (mice-test-plugin) under the supervisor", .enabled(if: SwiftPlugin.isBuilt))
+        @Test("the Swift SDK module (mice-test-plugin) under the supervisor")
         func swiftPlugin() async throws {
             let supervisor = PluginSupervisor(
                 manifest: SwiftPlugin.manifest(kind: .pseudonymizer),
@@ -170,8 +171,7 @@ extension ProcessSuites {
         }
 
         @Test(
-            "the Swift SDK module rejects a bad configuration → configurationRejected, exit 78, no restart",
-            .enabled(if: SwiftPlugin.isBuilt))
+            "the Swift SDK module rejects a bad configuration → configurationRejected, exit 78, no restart", )
         func swiftPluginBadConfig() async throws {
             var manifest = SwiftPlugin.manifest(kind: .filter)
             manifest.restart.policy = .always
@@ -192,13 +192,8 @@ extension ProcessSuites {
 
 /// The Swift fake module built from Tests/Fixtures/swift-plugin on MICEPluginKit.
 enum SwiftPlugin {
-    /// The build's bin directory: the folder holding this test bundle.
-    static let binDirectory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        return (executable as NSString).deletingLastPathComponent
-    }()
-
-    static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: binDirectory + "/mice-test-plugin") }
+    /// The build's bin directory (`swift test` builds mice-test-plugin with every product).
+    static var binDirectory: String { TestPaths.binDirectory }
 
     static func manifest(kind: PluginKind, maxInFlight: Int = 256) -> PluginManifest {
         let directory = FakePlugins.root.replacingOccurrences(of: "/plugins", with: "/swift-plugin")

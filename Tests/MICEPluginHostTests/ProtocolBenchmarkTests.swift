@@ -22,7 +22,7 @@ extension ProcessSuites {
             var python = try FakePlugins.manifest("ok-echo")
             python.protocol.maxInFlight = window
             let result = try await ProtocolBenchmark.run(
-                swiftModule: SwiftPlugin.isBuilt ? swift : nil,
+                swiftModule: swift,
                 pythonModule: python,
                 options: PluginSpawnOptions(binDirectory: SwiftPlugin.binDirectory),
                 configuration: ProtocolBenchmark.Configuration(seconds: seconds),
@@ -30,10 +30,8 @@ extension ProcessSuites {
             )
             print("protocol benchmark: \(result.json)")
             #expect((result.pythonSmallCallsPerSecond ?? 0) > 1000)
-            if SwiftPlugin.isBuilt {
-                #expect((result.swiftSmallCallsPerSecond ?? 0) > 1000)
-                #expect((result.megabytesPerSecond ?? 0) > 0)
-            }
+            #expect((result.swiftSmallCallsPerSecond ?? 0) > 1000)
+            #expect((result.megabytesPerSecond ?? 0) > 0)
             #expect(result.hostResidentMegabytes > 0)
             for key in [
                 "swift_small_calls_per_s", "swift_logformat_calls_per_s", "python_small_calls_per_s", "mb_per_s",

@@ -3,6 +3,7 @@
 
 import MICECore
 import MICERecords
+import MICETestSupport
 import Testing
 
 /// Random, truncated and oversized inputs: every decoder either decodes or throws, never traps.

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import MICERecords
+import MICETestSupport
 import Testing
 
 /// A straightforward transcription of spec section 4, to check the fast implementation against.

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import MICERecords
+import MICETestSupport
 import Testing
 
 /// Sizes and offsets of spec section 3 (summary in 3.10), checked on encoded bytes.

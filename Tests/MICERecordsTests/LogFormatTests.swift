@@ -2,33 +2,34 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import MICERecords
+import MICETestSupport
 import Testing
 
 @Suite struct LogFormatTests {
     @Test func goldenChecksums() {
-        let zero = exampleLogFormat(fileType: 0).encode(layout: .v02)
+        let zero = specExampleLogFormat(fileType: 0).encode(layout: .v02)
         #expect(zero.le16(6604) == 0x1e4c)
         #expect(zero[6604] == 0x4c && zero[6605] == 0x1e)
-        let one = exampleLogFormat(fileType: 1).encode(layout: .v02)
+        let one = specExampleLogFormat(fileType: 1).encode(layout: .v02)
         #expect(one.le16(6604) == 0x1e4b)
-        #expect(exampleLogFormat(fileType: 1).computedChecksum(layout: .v02) == 0x1e4b)
+        #expect(specExampleLogFormat(fileType: 1).computedChecksum(layout: .v02) == 0x1e4b)
     }
 
     @Test func goldenRecordDigest() throws {
-        let record = exampleLogFormat(fileType: 1).encode(layout: .v02)
+        let record = specExampleLogFormat(fileType: 1).encode(layout: .v02)
         #expect(try sha256Hex(record) == "11feb4302cd435e2f22b3af6272b71822d8acf948a66907b373141627149f2f6")
     }
 
     @Test func dataForwarderQuirkIsAccepted() throws {
         // What the original DataForwarder sends: uiFileType = 1 with the checksum over uiFileType = 0.
-        var quirky = exampleLogFormat(fileType: 1)
+        var quirky = specExampleLogFormat(fileType: 1)
         quirky.checksum = 0x1e4c
         let bytes = quirky.encode(layout: .v02, computeChecksum: false)
         #expect(try LogFormat.verifyChecksum(of: bytes, layout: .v02) == .validWithFileTypeZero)
         #expect(quirky.verifyChecksum(layout: .v02) == .validWithFileTypeZero)
         #expect(quirky.verifyChecksum(layout: .v02).isAccepted)
 
-        let proper = exampleLogFormat(fileType: 1).encode(layout: .v02)
+        let proper = specExampleLogFormat(fileType: 1).encode(layout: .v02)
         #expect(try LogFormat.verifyChecksum(of: proper, layout: .v02) == .valid)
 
         var wrong = quirky
@@ -39,7 +40,7 @@ import Testing
 
     @Test(arguments: LogFormatLayout.allCases)
     func roundTrip(layout: LogFormatLayout) throws {
-        var record = exampleLogFormat(fileType: layout == .v02 ? LogFormat.FTF_SCSLOG : 0)
+        var record = specExampleLogFormat(fileType: layout == .v02 ? LogFormat.FTF_SCSLOG : 0)
         if layout == .v02 {
             record[text: \.timezone] = "CET CEST"
             record.daylight = -1
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func seedLayoutIgnoresExtendedFields() throws {
-        var record = exampleLogFormat(fileType: 4)
+        var record = specExampleLogFormat(fileType: 4)
         record[text: \.timezone] = "UTC"
         record.logType = .raw([1, 2, 3])
         let decoded = try LogFormat(decoding: record.encode(layout: .seed), layout: .seed)
@@ -126,7 +127,7 @@ import Testing
     }
 
     @Test func encodeIntoCallerBuffer() throws {
-        let record = exampleLogFormat(fileType: 1)
+        let record = specExampleLogFormat(fileType: 1)
         var buffer = [UInt8](repeating: 0xEE, count: 6608)
         try buffer.withUnsafeMutableBytes { try record.encode(into: $0, layout: .v02) }
         #expect(buffer == record.encode(layout: .v02))
@@ -140,7 +141,7 @@ import Testing
 
     @Test(arguments: LogFormatLayout.allCases)
     func rawBufferFastPath(layout: LogFormatLayout) throws {
-        var bytes = exampleLogFormat(fileType: 0).encode(layout: layout)
+        var bytes = specExampleLogFormat(fileType: 0).encode(layout: layout)
         let line = try bytes.withUnsafeBytes { Array(try LogFormat.logData(in: $0, layout: layout)) }
         #expect(String(decoding: line, as: UTF8.self) == "Sep  5 18:55:00 host sshd[1]: Failed password for root")
 
@@ -154,7 +155,7 @@ import Testing
         #expect(try bytes.withUnsafeBytes { try LogFormat.verifyChecksum(in: $0, layout: layout) } == .valid)
         #expect(try bytes.withUnsafeBytes { try LogFormat.storedChecksum(in: $0, layout: layout) } == checksum)
 
-        var expected = exampleLogFormat(fileType: 0)
+        var expected = specExampleLogFormat(fileType: 0)
         expected.logData = replacement
         #expect(bytes == expected.encode(layout: layout))
     }

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import MICERecords
+import MICETestSupport
 import Testing
 
 /// CipherMsg envelopes, IdmefMsgFormat, RIDMsgFormat, stExecMsg and stReactionMsg.
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func plaintextEnvelope() throws {
-        let inner = exampleLogFormat(fileType: 0).encode(layout: .seed)
+        let inner = specExampleLogFormat(fileType: 0).encode(layout: .seed)
         let envelope = CipherMsg.plaintext(inner)
         #expect(!envelope.isEncrypted && envelope.ivLength == 0 && envelope.iv == [UInt8](repeating: 0, count: 16))
         let decoded = try CipherMsg(decoding: envelope.encode(), kind: .logFormat(.seed))

@@ -3,6 +3,7 @@
 
 import MICECore
 import MICERecords
+import MICETestSupport
 import Testing
 
 @Suite struct RecordJSONTests {
@@ -40,7 +41,7 @@ import Testing
     }
 
     @Test func logFormatJSON() throws {
-        let record = exampleLogFormat(fileType: 1)
+        let record = specExampleLogFormat(fileType: 1)
         let json = record.jsonObject(layout: .v02)
         #expect(json["cHost"] == "host")
         #expect(json["cLogdata"] == "Sep  5 18:55:00 host sshd[1]: Failed password for root")
@@ -80,7 +81,7 @@ import Testing
 
     @Test func checksumKeepOrCompute() throws {
         let kind = RecordKind.logFormat(.seed)
-        var json = exampleLogFormat(fileType: 0).jsonObject(layout: .seed)
+        var json = specExampleLogFormat(fileType: 0).jsonObject(layout: .seed)
         guard case .object(var object) = json else { throw RecordError(.invalidJSON, recordType: "", detail: "") }
         object["sChkSum"] = 0x1234
         json = .object(object)
@@ -156,7 +157,7 @@ import Testing
 
     @Test func cipherMsgJSON() throws {
         let kind = RecordKind.logFormat(.seed)
-        let inner = exampleLogFormat(fileType: 0).encode(layout: .seed)
+        let inner = specExampleLogFormat(fileType: 0).encode(layout: .seed)
         let envelope = CipherMsg.plaintext(inner)
         let json = envelope.jsonObject(inner: try kind.jsonObject(decoding: inner))
         #expect(json["ivLen"] == 0 && json["cipherTextLen"] == 1688)

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import MICECore
+import MICETestSupport
 import MICEWire
 import Testing
 

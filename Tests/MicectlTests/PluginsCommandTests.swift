@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Foundation
+import MICETestSupport
 import Testing
 
 /// Runs the built `micectl` binary, as an operator would.
@@ -19,29 +20,11 @@ struct PluginsCommandTests {
             .appendingPathComponent("Fixtures/manifests").path
     }()
 
-    /// The `micectl` next to the test bundle (`swift test` builds every product first): the first
-    /// folder holding one, walking up from the test binary; `$MICE_BIN_DIR` wins when set.
+    /// The built `micectl` (`swift test` builds every product first).
     static func micectlPath() throws -> String {
-        let fileManager = FileManager.default
-        if let bin = ProcessInfo.processInfo.environment["MICE_BIN_DIR"], !bin.isEmpty {
-            return bin + "/micectl"
-        }
-        let starts = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL,
-            Bundle.main.bundleURL.standardizedFileURL,
-        ]
-        for start in starts {
-            var folder = start.deletingLastPathComponent()
-            while folder.path != "/" {
-                let candidate = folder.appendingPathComponent("micectl").path
-                if fileManager.isExecutableFile(atPath: candidate) { return candidate }
-                folder = folder.deletingLastPathComponent()
-            }
-        }
-        let fallback = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/micectl").path
-        try #require(fileManager.isExecutableFile(atPath: fallback), "micectl not found; run swift build first")
-        return fallback
+        let path = TestPaths.binDirectory + "/micectl"
+        try #require(FileManager.default.isExecutableFile(atPath: path), "micectl not found; run swift build first")
+        return path
     }
 
     /// Runs micectl with `arguments`; fails the test if it does not exit within `timeout`.

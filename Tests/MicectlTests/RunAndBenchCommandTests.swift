@@ -2,14 +2,14 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Foundation
+import MICETestSupport
 import Testing
 
 /// `micectl plugins run`, `micectl records` and `micectl bench protocol` on the shipped plugins,
 /// through the built binaries, as an operator would use them.
 @Suite("micectl plugins run, records, bench", .serialized, .timeLimit(.minutes(2)))
 struct RunAndBenchCommandTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static var repository: String { TestPaths.repositoryRoot }
 
     private func scratchFile(_ name: String, _ contents: String) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("micectl-run-\(UUID().uuidString)")

@@ -5,6 +5,7 @@ import MICECore
 import MICECrypto
 import MICEPluginHost
 import MICERecords
+import MICETestSupport
 import MICEWire
 import Testing
 
@@ -39,7 +40,7 @@ struct DecoderTests {
 
     @Test("the spec's golden vector (section 12): mice-cipher's bytes, decoded back to the record")
     func goldenVector() async throws {
-        let inner = ShippedPlugins.specExample(fileType: 1).encode(layout: .v02)
+        let inner = specExampleLogFormat(fileType: 1).encode(layout: .v02)
         #expect(inner[6604..<6606] == [0x4B, 0x1E])
         let envelope = try #require(
             try CipherProgram.encrypt([inner], key: "ChangeMe :-P", innerSize: 6608, iv: Array(0..<16)).first)
@@ -96,7 +97,7 @@ struct DecoderTests {
 
     @Test("a record of an original DataForwarder (0.2, uiFileType 1, checksum over uiFileType 0) is accepted")
     func originalDataForwarder() async throws {
-        var inner = ShippedPlugins.specExample(fileType: 0).encode(layout: .v02)
+        var inner = specExampleLogFormat(fileType: 0).encode(layout: .v02)
         #expect(inner[6604..<6606] == [0x4C, 0x1E])  // the spec's checksum 0x1e4c
         inner[4792] = 1  // the DataForwarder sets uiFileType after the format module's checksum
         #expect(try LogFormat.verifyChecksum(of: inner, layout: .v02) == .validWithFileTypeZero)

@@ -3,6 +3,7 @@
 
 import Foundation
 import MICEPluginManifest
+import MICETestSupport
 import Testing
 
 @Suite("Shipped plugins: discovery", .timeLimit(.minutes(5)))
@@ -22,7 +23,7 @@ struct DiscoveryTests {
     func swiftExecutablesAreBuilt() throws {
         let directory = try ShippedPlugins.discover()
         let swiftPlugins = directory.manifests.filter { $0.exec.first?.hasPrefix("@bin/") == true }
-        #expect(swiftPlugins.count == 7)
+        #expect(swiftPlugins.count == 9)
         for manifest in swiftPlugins {
             #expect(manifest.exec == ["@bin/\(manifest.name)"])
             let program = manifest.resolveExecutable(binDirectory: ShippedPlugins.binDirectory)

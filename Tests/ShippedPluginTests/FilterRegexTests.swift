@@ -4,6 +4,7 @@
 import MICECore
 import MICEPluginHost
 import MICERecords
+import MICETestSupport
 import MICEWire
 import Testing
 

@@ -10,6 +10,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import MICETestSupport
 #endif
 
 /// mice-fmt-simple: raw log line → LogFormat record of the link's layout.

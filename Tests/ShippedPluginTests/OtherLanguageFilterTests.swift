@@ -5,6 +5,7 @@ import MICECore
 import MICEPluginHost
 import MICEPluginManifest
 import MICERecords
+import MICETestSupport
 import MICEWire
 import Testing
 

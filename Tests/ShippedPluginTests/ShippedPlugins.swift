@@ -7,15 +7,15 @@ import MICECore
 import MICEPluginHost
 import MICEPluginManifest
 import MICERecords
+import MICETestSupport
 import MICEWire
 import Testing
 
 /// The shipped plugins of `plugins/`, found with `PluginDirectory.discover` and started through
 /// the real host (`PluginConnection`), as the daemons start them.
 enum ShippedPlugins {
-    /// The repository root (this file is Tests/ShippedPluginTests/ShippedPlugins.swift).
-    static let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository root.
+    static var repositoryRoot: String { TestPaths.repositoryRoot }
 
     /// The plugins root the daemons would be pointed at.
     static let pluginsRoot = repositoryRoot + "/plugins"
@@ -27,6 +27,7 @@ enum ShippedPlugins {
     static let expectedNames: Set<String> = [
         "mice-fmt-simple", "mice-flt-regex", "mice-flt-python-example", "mice-flt-grep-sh", "mice-ltx-example",
         "mice-dec-logformat", "mice-dec-idmef", "mice-pop-syslog", "mice-rct-log", "mice-psd-empty",
+        "mice-fmt-enhanced", "mice-psd-keyed",
     ]
 
     /// A logger that keeps quiet; the tests read the stderr relay, not the log.
@@ -38,26 +39,8 @@ enum ShippedPlugins {
 
     // MARK: - Programs
 
-    /// The folder holding the built Swift executables (`@bin/NAME`): `$MICE_BIN_DIR` when set,
-    /// else the first folder holding `mice-fmt-simple`, walking up from the test binary (which
-    /// `swift build` puts next to them), else `.build/debug`.
-    static let binDirectory: String = {
-        let fileManager = FileManager.default
-        if let bin = ProcessInfo.processInfo.environment["MICE_BIN_DIR"], !bin.isEmpty { return bin }
-        let starts = [
-            (try? fileManager.destinationOfSymbolicLink(atPath: "/proc/self/exe")), CommandLine.arguments.first,
-        ]
-        for start in starts.compactMap({ $0 }) {
-            var folder = URL(fileURLWithPath: start).standardizedFileURL.deletingLastPathComponent()
-            while folder.path != "/" {
-                if fileManager.isExecutableFile(atPath: folder.appendingPathComponent("mice-fmt-simple").path) {
-                    return folder.path
-                }
-                folder = folder.deletingLastPathComponent()
-            }
-        }
-        return repositoryRoot + "/.build/debug"
-    }()
+    /// The folder holding the built Swift executables (`@bin/NAME`).
+    static var binDirectory: String { TestPaths.binDirectory }
 
     /// The outcome of `make -C contrib`, run once per test process.
     struct ContribBuild: Sendable {
@@ -179,22 +162,6 @@ enum ShippedPlugins {
         return record.encode(layout: layout, computeChecksum: true)
     }
 
-    /// The LogFormat example of the spec, section 12.
-    static func specExample(fileType: UInt32) -> LogFormat {
-        var record = LogFormat()
-        record[text: \.host] = "host"
-        record[text: \.domain] = "example.org"
-        record[text: \.ipAddress] = "192.0.2.1"
-        record[text: \.operatingSystem] = "Linux"
-        record[text: \.release] = "2.4.21"
-        record[text: \.version] = "#1"
-        record[text: \.date] = "2004/09/05"
-        record[text: \.time] = "18:55:00"
-        record[text: \.logData] = "Sep  5 18:55:00 host sshd[1]: Failed password for root"
-        record.fileType = fileType
-        return record
-    }
-
     /// Filter calls for `texts`, all of `fileType`.
     static func filterCalls(_ texts: [String], layout: LogFormatLayout, fileType: UInt32 = LogFormat.FTF_FILE)
         -> [ModuleCall]
@@ -206,65 +173,6 @@ enum ShippedPlugins {
     static func returnValues(_ connection: PluginConnection, _ calls: [ModuleCall]) async throws -> [Int32] {
         try await connection.call(batch: calls).map(\.returnValue)
     }
-}
-
-// MARK: - Running programs
-
-/// A finished program run.
-struct ProgramResult: Sendable {
-    var status: Int32
-    var output: [UInt8]
-    var errorText: String
-}
-
-/// A program that did not finish in time; it has been killed.
-struct ProgramTimeout: Error, CustomStringConvertible {
-    var command: String
-    var seconds: Double
-    var description: String { "\(command) did not finish within \(seconds) s" }
-}
-
-/// Runs a program with `input` on stdin and waits at most `timeout` seconds for it. Input and
-/// outputs go through temporary files, so large records cannot dead-lock on pipe buffers.
-func runProgram(_ executable: String, _ arguments: [String], input: [UInt8] = [], timeout: Double = 60) throws
-    -> ProgramResult
-{
-    let fileManager = FileManager.default
-    let scratch = fileManager.temporaryDirectory.appendingPathComponent("mice-shipped-\(UUID().uuidString)")
-    try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? fileManager.removeItem(at: scratch) }
-    let inputURL = scratch.appendingPathComponent("in")
-    let outputURL = scratch.appendingPathComponent("out")
-    let errorURL = scratch.appendingPathComponent("err")
-    try Data(input).write(to: inputURL)
-    _ = fileManager.createFile(atPath: outputURL.path, contents: nil)
-    _ = fileManager.createFile(atPath: errorURL.path, contents: nil)
-    let stdin = try FileHandle(forReadingFrom: inputURL)
-    let stdout = try FileHandle(forWritingTo: outputURL)
-    let stderr = try FileHandle(forWritingTo: errorURL)
-    defer {
-        try? stdin.close()
-        try? stdout.close()
-        try? stderr.close()
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stderr
-    let finished = DispatchSemaphore(value: 0)
-    process.terminationHandler = { _ in finished.signal() }
-    try process.run()
-    if finished.wait(timeout: .now() + timeout) == .timedOut {
-        process.terminate()
-        _ = finished.wait(timeout: .now() + 5)
-        throw ProgramTimeout(command: ([executable] + arguments).joined(separator: " "), seconds: timeout)
-    }
-    return ProgramResult(
-        status: process.terminationStatus,
-        output: [UInt8](try Data(contentsOf: outputURL)),
-        errorText: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
 }
 
 /// contrib/build/mice-cipher: the original M-ICE encryption (libmcrypt Twofish, CFB-8, one call

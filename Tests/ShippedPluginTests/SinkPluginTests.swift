@@ -5,6 +5,7 @@ import Foundation
 import MICECore
 import MICEPluginHost
 import MICERecords
+import MICETestSupport
 import MICEWire
 import Testing
 
