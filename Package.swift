@@ -29,10 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
@@ -83,6 +83,12 @@ let package = Package(
         .target(
             name: "MICEBuffer",
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
+            swiftSettings: swiftSettings
+        ),
+        // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
+        .target(
+            name: "MICETransport",
+            dependencies: ["MICEWire", nioCore, nioPosix, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
 
@@ -186,6 +192,13 @@ let package = Package(
             path: "Tests/Fixtures/privdrop",
             swiftSettings: swiftSettings
         ),
+        // A link sender or receiver in its own process, so tests can kill it (-9) mid-stream.
+        .executableTarget(
+            name: "mice-test-linkpeer",
+            dependencies: ["MICETransport", nioCore, logging],
+            path: "Tests/Fixtures/linkpeer",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Tests
         .target(
@@ -240,6 +253,14 @@ let package = Package(
             dependencies: [
                 "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire", logging,
                 grdb, postgresNIO, nioCore,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MICETransportTests",
+            dependencies: [
+                "MICETransport", "MICEWire", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"),
+                logging,
             ],
             swiftSettings: swiftSettings
         ),

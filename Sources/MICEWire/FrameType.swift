@@ -28,6 +28,17 @@ public struct FrameType: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// Host to module: finish what is in flight, then exit 0.
     public static let shutdown = FrameType(rawValue: 9)
 
+    // Daemon-to-daemon links in acknowledged mode (docs/link-protocol.md).
+
+    /// Sender to receiver: one record, exactly the bytes of the legacy wire; id = sequence number (≥ 1).
+    public static let record = FrameType(rawValue: 20)
+    /// Receiver to sender: every record with a sequence number up to id is durable (cumulative, empty payload).
+    public static let ack = FrameType(rawValue: 21)
+    /// Sender to receiver, first frame of a link: protocol, versions, link name, sender identity, record size (JSON).
+    public static let linkHello = FrameType(rawValue: 22)
+    /// Receiver to sender: link accepted; chosen version and the highest durable sequence number (JSON).
+    public static let linkReady = FrameType(rawValue: 23)
+
     public var description: String {
         switch self {
         case .hello: return "HELLO"
@@ -39,6 +50,10 @@ public struct FrameType: RawRepresentable, Hashable, Sendable, CustomStringConve
         case .ping: return "PING"
         case .pong: return "PONG"
         case .shutdown: return "SHUTDOWN"
+        case .record: return "RECORD"
+        case .ack: return "ACK"
+        case .linkHello: return "LINK_HELLO"
+        case .linkReady: return "LINK_READY"
         default: return "TYPE(\(rawValue))"
         }
     }
