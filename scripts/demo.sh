@@ -51,8 +51,13 @@ echo "a wrong key is refused (checksum mismatch after decryption):"
 "$micectl" plugins run mice-dec-logformat --config '{"key": "wrong key!"}' \
     --input "$work/ciphermsg.bin" --summary 2>&1 | tail -n 2
 
+step "raw-log database: mice-pop-rawlog stores the decoded records in SQLite; micectl logs query searches them"
+"$micectl" plugins run mice-pop-rawlog --config "{\"path\": \"$work/rawlog.sqlite\"}" \
+    --input "$work/decoded.bin" --summary
+"$micectl" logs query --db "$work/rawlog.sqlite" --text "authentication failure" --limit 5
+
 step "reaction: mice-rct-log records the countermeasure requested for the source of the failures (runs nothing)"
 printf 'block 218.188.2.4 for 600 s\n' > "$work/arguments.txt"
 "$micectl" plugins run mice-rct-log --config '{"syslog": false}' --input "$work/arguments.txt"
 
-step "done; analysis, alerts and the daemons arrive with the next issues (see README)"
+step "done; the daemons, analysis and alerts arrive with the next issues (see README)"

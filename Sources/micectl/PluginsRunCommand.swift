@@ -156,7 +156,8 @@ struct PluginsRunCommand: AsyncParsableCommand {
                 if line.isEmpty, index == bytes.split(separator: 0x0A, omittingEmptySubsequences: false).count - 1 {
                     return nil
                 }
-                return ModuleCall(fileType: fileType, data: Array(line))
+                // A CRLF line ending is one line ending, not a CR in the data.
+                return ModuleCall(fileType: fileType, data: Array(line.last == 0x0D ? line.dropLast() : line))
             }
         }
         if bytes.count % size != 0 {
