@@ -42,34 +42,8 @@ int mice_spawn(
     pid_t *pid_out) {
     // The parent's ends are O_CLOEXEC; dup2 onto 0/1/2 clears the flag on the copies. Callers
     // guarantee the source fds are >= 3 so that dup2 never aliases a target.
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    sigset_t all;
-    sigset_t none;
-    int rc = posix_spawn_file_actions_init(&actions);
-    if (rc != 0) return rc;
-    rc = posix_spawnattr_init(&attr);
-    if (rc != 0) {
-        posix_spawn_file_actions_destroy(&actions);
-        return rc;
-    }
-    sigfillset(&all);
-    sigemptyset(&none);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (rc == 0 && cwd != NULL) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd);
-    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
-    if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
-    if (rc == 0) {
-        rc = posix_spawnattr_setflags(
-            &attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    }
-    if (rc == 0) rc = posix_spawn(pid_out, path, &actions, &attr, argv, envp);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    return rc;
+    const int fds[3] = {stdin_fd, stdout_fd, stderr_fd};
+    return mice_spawn_fds(path, argv, envp, cwd, fds, 3, 1, pid_out);
 }
 
 int mice_spawn_fds(
