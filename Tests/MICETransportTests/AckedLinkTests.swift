@@ -15,11 +15,7 @@ struct AckedLinkTests {
     func tenThousandRecords() async throws {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
-        let server = try await LinkServer.bind(
-            configuration: .init(
-                link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
-            logger: quietLogger)
-        let port = try #require(server.port)
+        let (server, port) = try await loopbackAckedServer(recordSize: 1712)
         let received = Received()
         let client = try await LinkClient(
             configuration: clientConfiguration(
@@ -62,11 +58,7 @@ struct AckedLinkTests {
     func manySenders() async throws {
         let directory = try TemporaryDirectory("many")
         defer { directory.remove() }
-        let server = try await LinkServer.bind(
-            configuration: .init(
-                link: "test", mode: .acked, recordSize: 1712, endpoint: .tcp(host: "127.0.0.1", port: 0)),
-            logger: quietLogger)
-        let port = try #require(server.port)
+        let (server, port) = try await loopbackAckedServer(recordSize: 1712)
         let received = Received()
         var clients: [LinkClient] = []
         for index in 0..<4 {
@@ -181,11 +173,7 @@ struct AckedLinkTests {
     func duplicatesAcrossConnectionsSkipped() async throws {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
-        let server = try await LinkServer.bind(
-            configuration: .init(
-                link: "test", mode: .acked, recordSize: 256, endpoint: .tcp(host: "127.0.0.1", port: 0)),
-            logger: quietLogger)
-        let port = try #require(server.port)
+        let (server, port) = try await loopbackAckedServer(recordSize: 256)
         let received = Received()
         let held = HeldRecords()
         let client = try await LinkClient(
@@ -227,11 +215,7 @@ struct AckedLinkTests {
     func cumulativeAcknowledgement() async throws {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
-        let server = try await LinkServer.bind(
-            configuration: .init(
-                link: "test", mode: .acked, recordSize: 64, endpoint: .tcp(host: "127.0.0.1", port: 0)),
-            logger: quietLogger)
-        let port = try #require(server.port)
+        let (server, port) = try await loopbackAckedServer(recordSize: 64)
         let held = HeldRecords()
         let received = Received()
         let client = try await LinkClient(
@@ -262,11 +246,7 @@ struct AckedLinkTests {
     func refusedHandshake() async throws {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
-        let server = try await LinkServer.bind(
-            configuration: .init(
-                link: "test", mode: .acked, recordSize: 6632, endpoint: .tcp(host: "127.0.0.1", port: 0)),
-            logger: quietLogger)
-        let port = try #require(server.port)
+        let (server, port) = try await loopbackAckedServer(recordSize: 6632)
         let client = try await LinkClient(
             configuration: clientConfiguration(
                 endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool"),
@@ -301,11 +281,7 @@ struct AckedLinkTests {
     func gracefulShutdown() async throws {
         let directory = try TemporaryDirectory("acked")
         defer { directory.remove() }
-        let server = try await LinkServer.bind(
-            configuration: .init(
-                link: "test", mode: .acked, recordSize: 512, endpoint: .tcp(host: "127.0.0.1", port: 0)),
-            logger: quietLogger)
-        let port = try #require(server.port)
+        let (server, port) = try await loopbackAckedServer(recordSize: 512)
         let received = Received()
         let held = HeldRecords()
         let client = try await LinkClient(

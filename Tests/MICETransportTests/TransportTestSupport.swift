@@ -159,3 +159,13 @@ func withRunningServer<T: Sendable>(
     try await task.value
     return result
 }
+
+/// An acked test server on an ephemeral 127.0.0.1 port, and that port.
+func loopbackAckedServer(recordSize: Int) async throws -> (server: LinkServer, port: Int) {
+    let server = try await LinkServer.bind(
+        configuration: .init(
+            link: "test", mode: .acked, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+        logger: quietLogger)
+    let port = try #require(server.port)
+    return (server, port)
+}
