@@ -13,11 +13,30 @@ public struct DataForwarderConfig: Sendable, Hashable {
         public var host: String
         /// TCP port.
         public var port: Int
+        /// How records travel to it (SQLMODE / ASMODE).
+        public var mode: DeliveryMode
 
-        public init(host: String, port: Int) {
+        public init(host: String, port: Int, mode: DeliveryMode = .acked) {
             self.host = host
             self.port = port
+            self.mode = mode
         }
+    }
+
+    /// How records are sent to a BufferDaemon (`SQLMODE`, `ASMODE`).
+    public enum DeliveryMode: String, Sendable, Hashable, CaseIterable {
+        /// Framed records with acknowledgements; a record leaves the spool once the receiver has it.
+        case acked
+        /// Fixed-size records exactly as the original sent them, no acknowledgements.
+        case legacy
+    }
+
+    /// The LogFormat layout of the records (`LAYOUT`).
+    public enum RecordLayout: String, Sendable, Hashable, CaseIterable {
+        /// The seed guide's 1688-byte record (1712 bytes in its CipherMsg).
+        case seed
+        /// The last original code's 6608-byte record (6632 bytes in its CipherMsg).
+        case v02 = "0.2"
     }
 
     /// How log files are watched.
@@ -90,6 +109,12 @@ public struct DataForwarderConfig: Sendable, Hashable {
     public var positionFile: String
     /// STARTAT (ours): where a file without a saved position is first read from.
     public var startAt: StartPosition
+    /// SPOOLDIR (ours): the folder of the links' disk spools (one subfolder per link).
+    public var spoolDirectory: String
+    /// SPOOLMAX (ours): the size limit of each link's spool, in bytes.
+    public var spoolMaxBytes: Int
+    /// LAYOUT (ours): the LogFormat layout of the records and of the modules.
+    public var layout: RecordLayout
 
     // MARK: - Schema
 
@@ -112,6 +137,7 @@ public struct DataForwarderConfig: Sendable, Hashable {
                     .init("SQLIP", .string, "address of the raw-log BufferDaemon; unset: not used"),
                     .init("SQLPORT", .int, default: .int(3366), "its TCP port"),
                     .init("SQLPROTO", .string, default: .string("TCP"), "transport; only TCP"),
+                    .init("SQLMODE", .string, default: .string("acked"), "acked or legacy records"),
                 ]),
             .init(
                 analysisServer,
@@ -119,6 +145,7 @@ public struct DataForwarderConfig: Sendable, Hashable {
                     .init("ASIP", .string, "address of the analysis BufferDaemon; unset: not used"),
                     .init("ASPORT", .int, default: .int(3367), "its TCP port"),
                     .init("ASPROTO", .string, default: .string("TCP"), "transport; only TCP"),
+                    .init("ASMODE", .string, default: .string("acked"), "acked or legacy records"),
                 ]),
             .init(
                 security,
@@ -163,6 +190,11 @@ public struct DataForwarderConfig: Sendable, Hashable {
                         "POSITIONFILE", .string, default: .string("/var/lib/M-ICE/dataforwarder.positions"),
                         "saved read positions"),
                     .init("STARTAT", .string, default: .string("end"), "end or beginning, for new files"),
+                    .init(
+                        "SPOOLDIR", .string, default: .string("/var/lib/M-ICE/spool"),
+                        "folder of the links' disk spools"),
+                    .init("SPOOLMAX", .long, default: .int(268_435_456), "size limit of each link's spool, bytes"),
+                    .init("LAYOUT", .string, default: .string("seed"), "LogFormat layout: seed or 0.2"),
                 ]),
         ])
 
@@ -183,9 +215,10 @@ public struct DataForwarderConfig: Sendable, Hashable {
     /// Builds the typed configuration from validated values and checks what the schema cannot:
     /// ranges, file entries, and keys that depend on each other.
     public init(values: ConfigValues) throws(ConfigError) {
-        sqlServer = try Self.server(values, section: Self.sqlServer, host: "SQLIP", port: "SQLPORT", proto: "SQLPROTO")
+        sqlServer = try Self.server(
+            values, section: Self.sqlServer, host: "SQLIP", port: "SQLPORT", proto: "SQLPROTO", mode: "SQLMODE")
         analysisServer = try Self.server(
-            values, section: Self.analysisServer, host: "ASIP", port: "ASPORT", proto: "ASPROTO")
+            values, section: Self.analysisServer, host: "ASIP", port: "ASPORT", proto: "ASPROTO", mode: "ASMODE")
         if sqlServer == nil && analysisServer == nil {
             throw ConfigError(
                 .missingKey, file: values.file, section: Self.sqlServer, key: "SQLIP",
@@ -258,12 +291,19 @@ public struct DataForwarderConfig: Sendable, Hashable {
             throw values.invalid("STARTAT", in: misc, "expected end or beginning, found \"\(start)\"")
         }
         self.startAt = startAt
+        spoolDirectory = try Self.nonEmpty(values, "SPOOLDIR", in: misc)
+        spoolMaxBytes = try Self.atLeast(65536, values, "SPOOLMAX", in: misc)
+        let layoutName = values.string("LAYOUT", in: misc) ?? "seed"
+        guard let layout = RecordLayout(rawValue: layoutName.lowercased()) else {
+            throw values.invalid("LAYOUT", in: misc, "expected seed or 0.2, found \"\(layoutName)\"")
+        }
+        self.layout = layout
     }
 
     // MARK: - Helpers shared with BufferDaemonConfig
 
     private static func server(
-        _ values: ConfigValues, section: String, host: String, port: String, proto: String
+        _ values: ConfigValues, section: String, host: String, port: String, proto: String, mode: String
     ) throws(ConfigError) -> Server? {
         guard let address = values.string(host, in: section), !address.isEmpty else { return nil }
         let number = try portNumber(values, port, in: section)
@@ -271,7 +311,11 @@ public struct DataForwarderConfig: Sendable, Hashable {
         if transport.uppercased() != "TCP" {
             throw values.invalid(proto, in: section, "only TCP exists, found \"\(transport)\"")
         }
-        return Server(host: address, port: number)
+        let modeName = values.string(mode, in: section) ?? "acked"
+        guard let delivery = DeliveryMode(rawValue: modeName.lowercased()) else {
+            throw values.invalid(mode, in: section, "expected acked or legacy, found \"\(modeName)\"")
+        }
+        return Server(host: address, port: number, mode: delivery)
     }
 
     static func portNumber(_ values: ConfigValues, _ key: String, in section: String) throws(ConfigError) -> Int {

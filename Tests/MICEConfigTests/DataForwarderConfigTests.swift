@@ -46,6 +46,45 @@ import Testing
         #expect(config.watchMode == .inotify)
         #expect(config.maxLineLength == 65536)
         #expect(config.startAt == .end)
+        #expect(config.sqlServer?.mode == .acked && config.analysisServer?.mode == .acked)
+        #expect(config.spoolDirectory == "/var/lib/M-ICE/spool")
+        #expect(config.spoolMaxBytes == 256 << 20)
+        #expect(config.layout == .seed)
+    }
+
+    @Test func linkModesSpoolAndLayout() throws {
+        let text = """
+            [SQL_SERVER]
+            SQLIP = 127.0.0.1
+            SQLMODE = legacy
+            [ANALYSIS_SERVER]
+            ASIP = ::1
+            ASMODE = Acked
+            [LOGFILE_LIST]
+            FILE = "file: /var/log/syslog"
+            [MISC]
+            SPOOLDIR = /srv/spool
+            SPOOLMAX = 1048576
+            LAYOUT = 0.2
+            """
+        let config = try DataForwarderConfig.parse(text, file: "l.conf")
+        #expect(config.sqlServer == .init(host: "127.0.0.1", port: 3366, mode: .legacy))
+        #expect(config.analysisServer == .init(host: "::1", port: 3367, mode: .acked))
+        #expect(config.spoolDirectory == "/srv/spool")
+        #expect(config.spoolMaxBytes == 1_048_576)
+        #expect(config.layout == .v02)
+    }
+
+    @Test(arguments: [
+        ("[SQL_SERVER]\nSQLMODE = fast", "SQLMODE"), ("[MISC]\nLAYOUT = 0.3", "LAYOUT"),
+        ("[MISC]\nSPOOLMAX = 10", "SPOOLMAX"),
+    ])
+    func badLinkSettingsNameTheKey(extra: String, key: String) throws {
+        let error = #expect(throws: ConfigError.self) {
+            try DataForwarderConfig.parse(Self.minimal + "\n" + extra + "\n", file: "bad.conf")
+        }
+        #expect(error.map { "\($0)" }?.contains(key) == true)
+        #expect(error.map { "\($0)" }?.contains("bad.conf") == true)
     }
 
     @Test func sampleConfigLoads() throws {
