@@ -198,6 +198,14 @@ public final class LinkClient: Sendable {
                 "record of \(record.count) bytes on link \(configuration.link) (record size \(configuration.recordSize))"
             )
         }
+        if records.isEmpty {
+            // A batch whose lines were all filtered out still moves the checkpoint.
+            if let checkpoint {
+                let spool = self.spool
+                _ = try await threadPool.runIfActive { try spool.append([[UInt8]](), checkpoint: checkpoint) }
+            }
+            return []
+        }
         var sequences: [UInt64] = []
         sequences.reserveCapacity(records.count)
         var rest = records[...]
