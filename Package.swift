@@ -92,6 +92,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The DataForwarder: tailer → format/filter/pseudonymizer modules → CipherMsg → links, exactly once.
+        .target(
+            name: "MICEForwarder",
+            dependencies: [
+                "MICEConfig", "MICECore", "MICECrypto", "MICEFdServer", "MICELogFormat", "MICEPluginHost",
+                "MICEPluginManifest", "MICERecords", "MICETail", "MICETransport", "MICEWire", logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Executables
         .executableTarget(
             name: "micectl",
@@ -102,6 +112,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+
+        .executableTarget(
+            name: "mice-dataforwarder", dependencies: ["MICEForwarder", "MICEConfig", argumentParser, logging],
+            swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "mice-fdserver", dependencies: ["MICEFdServer", argumentParser], swiftSettings: swiftSettings),
@@ -261,6 +275,17 @@ let package = Package(
             dependencies: [
                 "MICETransport", "MICEWire", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"),
                 logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built mice-dataforwarder (with mice-fdserver and the shipped plugins) against a
+        // LinkServer in the test process.
+        .testTarget(
+            name: "MICEForwarderTests",
+            dependencies: [
+                "MICEForwarder", "MICETransport", "MICERecords", "MICECrypto", "MICECore", "MICETestSupport",
+                "mice-dataforwarder", "mice-fdserver", "mice-fmt-simple", "mice-flt-regex", "mice-psd-empty",
+                "micectl", logging,
             ],
             swiftSettings: swiftSettings
         ),

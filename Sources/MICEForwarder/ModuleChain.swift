@@ -4,6 +4,7 @@
 import MICECrypto
 import MICELogFormat
 import MICEPluginHost
+import MICEPluginManifest
 import MICERecords
 import MICETail
 import MICEWire
@@ -125,8 +126,9 @@ public struct ModuleChain: Sendable {
         for index in records.indices {
             guard var record = records[index] else { continue }
             do {
-                try record.withUnsafeMutableBytes { bytes throws(RecordError) in
-                    _ = try LogFormat.updateChecksum(in: bytes, layout: layout)
+                let layout = self.layout
+                _ = try record.withUnsafeMutableBytes { bytes -> UInt16 in
+                    try LogFormat.updateChecksum(in: bytes, layout: layout)
                 }
                 if let cipher {
                     outcome.envelopes[index] = try cipher.seal(record).encode()
