@@ -112,10 +112,10 @@ import Testing
         let writer = Task.detached {
             for chunk in 0..<60 {
                 try scratch.append("a.log", (1...100).map { "line \(chunk * 100 + $0)\n" }.joined())
-                try await Task.sleep(for: .milliseconds(10))
+                try await Task.sleep(for: .milliseconds(25))
             }
         }
-        #expect(await poll(timeout: 10) { receiver.count >= 1000 })
+        #expect(await poll(timeout: 10) { receiver.count >= 1500 })
         forwarder.signal(SIGKILL)
         _ = await forwarder.waitForExit()
         forwarder = try ForwarderProcess(scratch: scratch, config: config, name: "fwd2")
