@@ -166,7 +166,8 @@ public final class Forwarder: Sendable {
                 link: name, mode: server.mode == .legacy ? .legacy : .acked,
                 recordSize: CipherMsg.size(innerSize: layout.size),
                 endpoint: .tcp(host: server.host, port: server.port),
-                spool: DiskSpool.Configuration(directory: spoolRoot + "/" + name, maxBytes: configuration.spoolMaxBytes),
+                spool: DiskSpool.Configuration(
+                    directory: spoolRoot + "/" + name, maxBytes: configuration.spoolMaxBytes),
                 backoff: ReconnectBackoff(maximum: .seconds(10)))
             let client: LinkClient
             do {
@@ -380,7 +381,8 @@ public final class Forwarder: Sendable {
                 continue
             }
             do {
-                checkpoints.append(try TailPositions(encoded: bytes, source: "checkpoint of link \(link.name)").positions)
+                checkpoints.append(
+                    try TailPositions(encoded: bytes, source: "checkpoint of link \(link.name)").positions)
             } catch {
                 throw ForwarderError(.positions, subject: link.name, "\(error)")
             }

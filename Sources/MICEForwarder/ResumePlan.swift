@@ -51,7 +51,8 @@ public struct ResumePlan: Sendable {
                 for entry in entries where !order.contains(entry.identity) { order.append(entry.identity) }
             }
             combined[path] = order.map { identity in
-                let offset = holders.map { entries in entries.first { $0.identity == identity }?.offset ?? 0 }.min() ?? 0
+                let offset =
+                    holders.map { entries in entries.first { $0.identity == identity }?.offset ?? 0 }.min() ?? 0
                 return TailPosition(identity: identity, offset: offset)
             }
         }

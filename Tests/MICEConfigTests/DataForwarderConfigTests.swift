@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[SQL_SERVER]\nSQLMODE = fast", "SQLMODE"), ("[MISC]\nLAYOUT = 0.3", "LAYOUT"),
+        ("[ANALYSIS_SERVER]\nASIP = 127.0.0.1\nASMODE = fast", "ASMODE"), ("[MISC]\nLAYOUT = 0.3", "LAYOUT"),
         ("[MISC]\nSPOOLMAX = 10", "SPOOLMAX"),
     ])
     func badLinkSettingsNameTheKey(extra: String, key: String) throws {

@@ -157,7 +157,8 @@ import Testing
         try Data(#"{"rules": ["DROPME"]}"#.utf8).write(to: URL(fileURLWithPath: scratch.file("filter.json")))
         try scratch.append("a.log", "keep 1\nplease DROPME\nkeep 2\nDROPME too\nkeep 3\n")
         let forwarder = try ForwarderProcess(
-            scratch: scratch, config: forwarderConfig(scratch: scratch, port: receiver.port, files: ["a.log"], filter: true))
+            scratch: scratch,
+            config: forwarderConfig(scratch: scratch, port: receiver.port, files: ["a.log"], filter: true))
         try await forwarder.waitUntilReady()
         #expect(await poll(timeout: 10) { receiver.count == 3 })
         forwarder.signal(SIGTERM)
@@ -195,7 +196,8 @@ import Testing
         let scratch = try ForwarderScratch()
         defer { scratch.remove() }
         let forwarder = try ForwarderProcess(
-            scratch: scratch, config: "[SQL_SERVER]\nSQLIP = 127.0.0.1\nSQLMODE = fast\n[LOGFILE_LIST]\nFILE = \"file: /x\"\n")
+            scratch: scratch,
+            config: "[SQL_SERVER]\nSQLIP = 127.0.0.1\nSQLMODE = fast\n[LOGFILE_LIST]\nFILE = \"file: /x\"\n")
         #expect(await forwarder.waitForExit() == 78)
         #expect(forwarder.stderrText.contains("fwd.conf"))
         #expect(forwarder.stderrText.contains("SQLMODE"))
@@ -206,5 +208,31 @@ extension Array where Element == UInt8 {
     func contains(subsequence: [UInt8]) -> Bool {
         guard subsequence.count <= count else { return false }
         return (0...(count - subsequence.count)).contains { Array(self[$0..<($0 + subsequence.count)]) == subsequence }
+    }
+}
+
+@Suite(.serialized) struct ForwarderThroughputTests {
+    @Test("20,000 lines through format module, spool and acked link")
+    func throughput() async throws {
+        let scratch = try ForwarderScratch()
+        defer { scratch.remove() }
+        let receiver = try await Receiver()
+        defer { Task { await receiver.shutdown() } }
+        let total = 20_000
+        try scratch.append(
+            "a.log", (1...total).map { "Nov 23 21:32:24 host sshd[123]: message number \($0)\n" }.joined())
+        let start = ContinuousClock.now
+        let forwarder = try ForwarderProcess(
+            scratch: scratch, config: forwarderConfig(scratch: scratch, port: receiver.port, files: ["a.log"]))
+        try await forwarder.waitUntilReady()
+        #expect(await poll(timeout: 18) { receiver.count >= total })
+        let seconds =
+            Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - start).components.seconds)
+        print("mice-dataforwarder: \(total) lines in \(seconds) s = \(Int(Double(total) / seconds)) lines/s")
+        forwarder.signal(SIGTERM)
+        #expect(await forwarder.waitForExit() == 0)
+        #expect(receiver.count == total)
+        print("mice-dataforwarder stats: \(try forwarder.stats())")
     }
 }
