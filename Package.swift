@@ -91,6 +91,15 @@ let package = Package(
             dependencies: ["MICEWire", nioCore, nioPosix, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
+        // The BufferDaemon: listeners → decoding module → ring → postprocessing module, watermarks.
+        .target(
+            name: "MICEBufferDaemon",
+            dependencies: [
+                "MICEBuffer", "MICEConfig", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICETransport", "MICEWire",
+                logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Executables
         .executableTarget(
@@ -103,6 +112,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .executableTarget(
+            name: "mice-bufferdaemon",
+            dependencies: [
+                "MICEBufferDaemon", "MICEConfig", "MICECore", "MICEFdServer", "MICETransport", argumentParser, logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "mice-fdserver", dependencies: ["MICEFdServer", argumentParser], swiftSettings: swiftSettings),
 
