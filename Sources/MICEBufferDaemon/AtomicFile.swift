@@ -9,7 +9,7 @@ import Glibc
 /// fsync, rename over the target.
 public enum AtomicFile {
     /// Replaces `path` with `bytes` (mode 0644).
-    /// - Throws: ``BufferDaemonError`` (watermarkFile) naming the path and errno.
+    /// - Throws: ``BufferDaemonError`` (writeFailed) naming the path and errno.
     public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws(BufferDaemonError) {
         let temporary = path + ".tmp.\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -43,6 +43,6 @@ public enum AtomicFile {
     }
 
     private static func failure(_ call: String, _ path: String) -> BufferDaemonError {
-        BufferDaemonError(.watermarkFile, file: path, "\(call): \(String(cString: strerror(errno)))")
+        BufferDaemonError(.writeFailed, file: path, "\(call): \(String(cString: strerror(errno)))")
     }
 }

@@ -132,9 +132,14 @@ public final class BufferDaemon: Sendable {
     private func probeRecordSize(_ module: ModuleLookup.Resolved, index: Int) async throws -> Int {
         let entry = configuration.entries[index - 1]
         let connection: PluginConnection
+        // Its own state directory: this run may still be root, and must not create the module's
+        // real one (the modules proper run after the privilege drop).
+        var probeOptions = spawnOptions(module)
+        probeOptions.stateDirectory = NSTemporaryDirectory() + "mice-bufferdaemon-probe-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: probeOptions.stateDirectory ?? "") }
         do {
             connection = try await PluginConnection.launch(
-                manifest: module.manifest, options: spawnOptions(module), logger: logger)
+                manifest: module.manifest, options: probeOptions, logger: logger)
         } catch {
             throw BufferDaemonError(
                 .moduleStart, entry: index, line: entry.line, "decoding module \(module.manifest.name): \(error)")
@@ -220,7 +225,9 @@ public final class BufferDaemon: Sendable {
         let pipeline = BufferPipeline(
             configuration: BufferPipeline.Configuration(
                 name: "\(index)", capacity: max(configuration.ringBufferSize, 1), batchSize: entry.batchSize,
-                flushInterval: .seconds(entry.timerInterval), overflow: overflow),
+                // TIMEINV 0 ("as soon as records arrive"): a short wait, so an idle ring does not spin.
+                flushInterval: entry.timerInterval == 0 ? .milliseconds(10) : .seconds(entry.timerInterval),
+                overflow: overflow),
             decoder: decoder, postprocessor: postprocessor, logger: entryLogger)
         return EntryRuntime(
             index: index, entry: entry, mode: mode, server: server, pipeline: pipeline, decoder: decoder,

@@ -7,7 +7,7 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case unknownModule, wrongModuleKind, moduleConfiguration, moduleStart, bindFailed, stateDirectory
-            case watermarkFile
+            case watermarkFile, writeFailed
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -26,6 +26,8 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
         public static let stateDirectory = Code(.stateDirectory)
         /// A watermark file cannot be read or written.
         public static let watermarkFile = Code(.watermarkFile)
+        /// A file (watermarks, ready file, stats file) cannot be written.
+        public static let writeFailed = Code(.writeFailed)
 
         public var description: String {
             switch base {
@@ -36,6 +38,7 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
             case .bindFailed: return "bind failed"
             case .stateDirectory: return "state directory unusable"
             case .watermarkFile: return "watermark file unusable"
+            case .writeFailed: return "cannot write file"
             }
         }
     }
