@@ -280,6 +280,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Starts the built mice-bufferdaemon with the shipped decoder and raw-log store (and
+        // mice-test-plugin as a slow store); `swift test` builds them first with every other product.
+        .testTarget(
+            name: "MICEBufferDaemonTests",
+            dependencies: [
+                "MICEBufferDaemon", "MICERecords", "MICEStore", "MICETransport", "MICETestSupport", logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
         .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
