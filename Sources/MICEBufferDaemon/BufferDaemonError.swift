@@ -64,7 +64,11 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
 
     public var description: String {
         var parts: [String] = []
-        if let file { parts.append(line.map { "\(file):\($0)" } ?? file) } else if let line { parts.append("line \(line)") }
+        if let file {
+            parts.append(line.map { "\(file):\($0)" } ?? file)
+        } else if let line {
+            parts.append("line \(line)")
+        }
         if let entry { parts.append("entry \(entry)") }
         parts.append("\(code): \(detail)")
         return parts.joined(separator: ": ")

@@ -125,7 +125,8 @@ struct BufferDaemonCommand: AsyncParsableCommand {
         let uid = try PrivilegeDrop.lookUpUser(configuration.user)
         let gid = try PrivilegeDrop.lookUpGroup(configuration.group)
         if chown(stateDirectory, uid_t(uid), gid_t(gid)) != 0 {
-            logger.warning("cannot hand \(stateDirectory) to \(configuration.user): \(String(cString: strerror(errno)))")
+            logger.warning(
+                "cannot hand \(stateDirectory) to \(configuration.user): \(String(cString: strerror(errno)))")
         }
         try PrivilegeDrop.drop(user: configuration.user, group: configuration.group, logger: logger)
     }

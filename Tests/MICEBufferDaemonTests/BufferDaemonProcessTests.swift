@@ -23,7 +23,8 @@ struct BufferDaemonProcessTests {
         let config = try scratch.write(
             "bd.conf",
             configText([
-                TestEntry(postprocessorFile: try rawlogFile(scratch, "a.json", database: ackedDatabase), batchSize: 100),
+                TestEntry(
+                    postprocessorFile: try rawlogFile(scratch, "a.json", database: ackedDatabase), batchSize: 100),
                 TestEntry(
                     postprocessorFile: try rawlogFile(scratch, "l.json", database: legacyDatabase), linkMode: "legacy",
                     batchSize: 100),
@@ -107,7 +108,9 @@ struct BufferDaemonProcessTests {
         }
         let partialTook = ContinuousClock.now - partialStart
         #expect(partialTook >= .milliseconds(1500), "stored after \(partialTook), before TIMEINV (2 s)")
-        print("flush: full batch stored after \(fullTook) (TIMEINV 60 s), partial batch after \(partialTook) (TIMEINV 2 s)")
+        print(
+            "flush: full batch stored after \(fullTook) (TIMEINV 60 s), partial batch after \(partialTook) (TIMEINV 2 s)"
+        )
         #expect(try await daemon.terminate() == 0)
     }
 

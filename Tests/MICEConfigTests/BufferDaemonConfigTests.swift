@@ -84,7 +84,8 @@ import Testing
     @Test func originalFilesGetTheDefaultsOfTheNewKeys() throws {
         for name in ["aa", "combined", "mngmthost", "rawlogdb"] {
             let config = try BufferDaemonConfig.load(path: Repository.fixture("original-bufferdaemon-\(name).conf"))
-            #expect(config.entries.allSatisfy { $0.linkMode == .acked && $0.overflow == .block && $0.batchSize == 1000 })
+            #expect(
+                config.entries.allSatisfy { $0.linkMode == .acked && $0.overflow == .block && $0.batchSize == 1000 })
             #expect(config.layout == "seed")
             #expect(config.stateDirectory == "/var/lib/M-ICE/bufferdaemon")
         }
