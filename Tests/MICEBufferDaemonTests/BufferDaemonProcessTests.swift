@@ -74,7 +74,7 @@ struct BufferDaemonProcessTests {
         #expect(daemon.stat("connections_accepted", entry: 1) ?? 0 >= 2)
     }
 
-    @Test("a full batch is stored long before TIMEINV; a partial batch is stored after TIMEINV")
+    @Test("a full batch is stored long before TIMEINV; a partial batch is stored by TIMEINV")
     func batchFullVersusInterval() async throws {
         let scratch = try Scratch("flush")
         defer { scratch.remove() }
@@ -107,7 +107,8 @@ struct BufferDaemonProcessTests {
             try await storedLines(partialDatabase).count == 5
         }
         let partialTook = ContinuousClock.now - partialStart
-        #expect(partialTook >= .milliseconds(1500), "stored after \(partialTook), before TIMEINV (2 s)")
+        // The drain loop wakes every TIMEINV, so a record waits at most that long (plus the store).
+        #expect(partialTook < .seconds(6), "TIMEINV is 2 s; the partial batch went out after \(partialTook)")
         print(
             "flush: full batch stored after \(fullTook) (TIMEINV 60 s), partial batch after \(partialTook) (TIMEINV 2 s)"
         )
