@@ -35,8 +35,7 @@ import Synchronization
 public final class LinkServer: Sendable {
     /// A listener's settings.
     public struct Configuration: Sendable {
-        /// The link's name, e.g. `rawlogdb`; acked senders must name the same link in LINK_HELLO
-        /// (`*`: any name is accepted).
+        /// The link's name, e.g. `rawlogdb`; acked senders must name the same link in LINK_HELLO.
         public var link: String
         /// Legacy (fixed-size records, no header) or acked.
         public var mode: LinkMode
@@ -335,7 +334,7 @@ public final class LinkServer: Sendable {
             buffer.writeFrame(
                 type: .linkReady,
                 payload: ControlCoding.encode(
-                    LinkReadyMessage(version: version, link: hello.link, durable: durableAtStart)))
+                    LinkReadyMessage(version: version, link: configuration.link, durable: durableAtStart)))
             try await outbound.write(buffer)
             connectionLogger.debug("link ready", metadata: ["link.durable": "\(durableAtStart)"])
 
@@ -466,7 +465,7 @@ public final class LinkServer: Sendable {
                 "sender speaks \(hello.versions), receiver \(LinkProtocol.supportedVersions)", outbound: outbound,
                 allocator: allocator)
         }
-        guard configuration.link == "*" || hello.link == configuration.link else {
+        guard hello.link == configuration.link else {
             try await refuse(
                 LinkErrorCode.unknownLink, "this listener serves link \"\(configuration.link)\", not \"\(hello.link)\"",
                 outbound: outbound, allocator: allocator)
