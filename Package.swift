@@ -42,6 +42,9 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        .target(
+            name: "MICEDaemon", dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", logging],
+            swiftSettings: swiftSettings),
         // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
         .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
         // Privilege separation: the root fd server (mice-fdserver), its client, privilege drop.
@@ -207,6 +210,10 @@ let package = Package(
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEDaemonTests",
+            dependencies: ["MICEDaemon", "MICEPluginManifest", "MICECore", "MICETestSupport", logging],
+            swiftSettings: swiftSettings),
         // Starts the built mice-fdserver and mice-test-privdrop next to the test bundle.
         .testTarget(
             name: "MICEFdServerTests", dependencies: ["MICEFdServer", "MICETail", "MICEConfig", logging],
