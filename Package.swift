@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
         .target(
             name: "MICEDaemon", dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", logging],
             swiftSettings: swiftSettings),
@@ -100,7 +101,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", argumentParser,
+                "MICEPseudonym", "MICEStore", "MICEBench", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
