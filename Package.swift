@@ -206,7 +206,7 @@ let package = Package(
 
         // MARK: - Tests
         .target(
-            name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
+            name: "MICETestSupport", dependencies: ["MICERecords", postgresNIO, logging], path: "Tests/MICETestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
@@ -259,8 +259,8 @@ let package = Package(
         .testTarget(
             name: "MICEStoreTests",
             dependencies: [
-                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire", logging,
-                grdb, postgresNIO, nioCore,
+                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire",
+                "MICETestSupport", logging, grdb, postgresNIO, nioCore,
             ],
             swiftSettings: swiftSettings
         ),
