@@ -276,6 +276,12 @@ let package = Package(
         .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
         // first, and the tests run `make -C contrib` for the C programs.
+        // Starts the built mice-bufferdaemon and mice-dataforwarder (and their plugins) as processes.
+        .testTarget(
+            name: "LogPathTests",
+            dependencies: ["MICEBench", "MICECore", "MICEStore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [

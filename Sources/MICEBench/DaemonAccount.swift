@@ -5,13 +5,13 @@ import Foundation
 
 /// The USER and GROUP the benchmark's daemons run as: the caller's own account, or, when the
 /// caller is root (the daemons never keep root), `nobody`/`nogroup`, to whom the work folder is handed.
-struct DaemonAccount {
-    var user: String
-    var group: String
-    var uid: uid_t
-    var gid: gid_t
+public struct DaemonAccount: Sendable {
+    public var user: String
+    public var group: String
+    public var uid: uid_t
+    public var gid: gid_t
 
-    static func forBenchmark(owning folder: String) throws -> DaemonAccount {
+    public static func forBenchmark(owning folder: String) throws -> DaemonAccount {
         if geteuid() != 0 {
             let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "\(geteuid())"
             let group = getgrgid(getegid()).map { String(cString: $0.pointee.gr_name) } ?? "\(getegid())"
@@ -24,7 +24,7 @@ struct DaemonAccount {
     }
 
     /// Gives `folder` and everything in it to the account (only when running as root).
-    func handOver(_ folder: String) throws {
+    public func handOver(_ folder: String) throws {
         guard geteuid() == 0 else { return }
         let paths = [folder] + (FileManager.default.subpaths(atPath: folder) ?? []).map { folder + "/" + $0 }
         for path in paths where chown(path, uid, gid) != 0 {

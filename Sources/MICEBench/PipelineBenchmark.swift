@@ -268,10 +268,10 @@ final class LogAppender {
 }
 
 /// Polls the committed row count of the raw-log database.
-final class RowCounter {
+public final class RowCounter {
     private let store: SQLiteRawLogStore
 
-    init(path: String, timeout: Double) throws {
+    public init(path: String, timeout: Double) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !FileManager.default.fileExists(atPath: path) {
             guard Date() < deadline else { throw BenchmarkError("no database at \(path) after \(timeout) s") }
@@ -280,10 +280,10 @@ final class RowCounter {
         store = try SQLiteRawLogStore(path: path, options: .init(readOnly: true))
     }
 
-    func current() throws -> Int { try store.lastLineID(.rawlog) }
+    public func current() throws -> Int { try store.lastLineID(.rawlog) }
 
     /// Waits until `count` rows are committed; gives up after `idleTimeout` seconds without progress.
-    func wait(
+    public func wait(
         for count: Int, idleTimeout: Double, diagnostics: () -> String, throwing: Bool = true
     ) throws -> (count: Int, at: Date) {
         var last = try current()

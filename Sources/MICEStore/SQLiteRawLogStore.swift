@@ -223,6 +223,21 @@ public final class SQLiteRawLogStore: RawLogStore {
         }
     }
 
+    /// Every `logline` of `table` in `line_id` order (tests and tools that check a whole stream).
+    public func allLoglines(_ table: RawLogTable) throws -> [[UInt8]] {
+        do {
+            return try pool.read { db in
+                try Data.fetchAll(
+                    db,
+                    sql: "SELECT \"logline\" FROM \(RawLogSchema.quoted(table.name)) ORDER BY "
+                        + RawLogSchema.quoted(RawLogSchema.primaryKey)
+                ).map { Array($0) }
+            }
+        } catch {
+            throw StoreError(.queryFailed, location: path, "\(error)")
+        }
+    }
+
     public func close() async throws {
         do {
             try pool.close()
