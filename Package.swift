@@ -42,6 +42,10 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICEDaemon", dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", logging],
+            swiftSettings: swiftSettings),
         // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
         .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
         // Privilege separation: the root fd server (mice-fdserver), its client, privilege drop.
@@ -107,7 +111,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", argumentParser,
+                "MICEPseudonym", "MICEStore", "MICEBench", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -219,11 +223,15 @@ let package = Package(
 
         // MARK: - Tests
         .target(
-            name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
+            name: "MICETestSupport", dependencies: ["MICERecords", postgresNIO, logging], path: "Tests/MICETestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEDaemonTests",
+            dependencies: ["MICEDaemon", "MICEPluginManifest", "MICECore", "MICETestSupport", logging],
+            swiftSettings: swiftSettings),
         // Starts the built mice-fdserver and mice-test-privdrop next to the test bundle.
         .testTarget(
             name: "MICEFdServerTests", dependencies: ["MICEFdServer", "MICETail", "MICEConfig", logging],
@@ -268,8 +276,8 @@ let package = Package(
         .testTarget(
             name: "MICEStoreTests",
             dependencies: [
-                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire", logging,
-                grdb, postgresNIO, nioCore,
+                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire",
+                "MICETestSupport", logging, grdb, postgresNIO, nioCore,
             ],
             swiftSettings: swiftSettings
         ),
@@ -294,6 +302,12 @@ let package = Package(
         .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
         // first, and the tests run `make -C contrib` for the C programs.
+        // Starts the built mice-bufferdaemon and mice-dataforwarder (and their plugins) as processes.
+        .testTarget(
+            name: "LogPathTests",
+            dependencies: ["MICEBench", "MICECore", "MICEStore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [

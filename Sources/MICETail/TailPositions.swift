@@ -63,14 +63,26 @@ public final class TailPositions: Sendable {
     public init(file: String) throws {
         self.file = file
         guard let bytes = try Self.read(file) else { return }
+        try load(bytes, source: file)
+    }
+
+    /// A store in memory only, holding the positions of `encoded` (what ``encoded()`` returned).
+    /// - Parameter source: names the bytes in errors (e.g. the spool they came from).
+    /// - Throws: ``TailError`` with code ``TailError/Code/positionsCorrupt``.
+    public init(encoded: [UInt8], source: String = "encoded positions") throws {
+        file = nil
+        try load(encoded, source: source)
+    }
+
+    private func load(_ bytes: [UInt8], source: String) throws {
         let format: FileFormat
         do {
             format = try JSONDecoder().decode(FileFormat.self, from: Data(bytes))
         } catch {
-            throw TailError(.positionsCorrupt, path: file, "\(error)")
+            throw TailError(.positionsCorrupt, path: source, "\(error)")
         }
         guard format.version == 1 else {
-            throw TailError(.positionsCorrupt, path: file, "unknown version \(format.version)")
+            throw TailError(.positionsCorrupt, path: source, "unknown version \(format.version)")
         }
         state.withLock { state in
             for entry in format.positions {
@@ -140,19 +152,28 @@ public final class TailPositions: Sendable {
         // The lock is held while writing so that two savers cannot interleave their renames.
         try state.withLock { state in
             guard state.isDirty else { return }
-            let entries = state.entries.values.flatMap(\.values).sorted {
-                ($0.path, $0.sequence) < ($1.path, $1.sequence)
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data: Data
-            do {
-                data = try encoder.encode(FileFormat(version: 1, positions: entries))
-            } catch {
-                throw TailError(.positionsWriteFailed, path: file, "\(error)")
-            }
-            try Self.writeAtomically(Array(data) + [UInt8(ascii: "\n")], to: file)
+            let data = try Self.encode(state, pretty: true, path: file)
+            try Self.writeAtomically(data + [UInt8(ascii: "\n")], to: file)
             state.isDirty = false
+        }
+    }
+
+    /// The positions as compact JSON (the format of the position file), for ``init(encoded:source:)``:
+    /// the DataForwarder stores them in each link's spool with the records they account for.
+    public func encoded() throws -> [UInt8] {
+        try state.withLock { try Self.encode($0, pretty: false, path: file ?? "positions") }
+    }
+
+    private static func encode(_ state: State, pretty: Bool, path: String) throws -> [UInt8] {
+        let entries = state.entries.values.flatMap(\.values).sorted {
+            ($0.path, $0.sequence) < ($1.path, $1.sequence)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        do {
+            return Array(try encoder.encode(FileFormat(version: 1, positions: entries)))
+        } catch {
+            throw TailError(.positionsWriteFailed, path: path, "\(error)")
         }
     }
 

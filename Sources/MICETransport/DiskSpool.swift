@@ -29,6 +29,16 @@ import Darwin
 ///   entry header (payload length UInt32, sequence number UInt64, CRC-32 UInt32, all big-endian; the
 ///   CRC covers the first 12 header bytes and the payload) followed by the record's bytes.
 ///
+/// - `checkpoint`: the latest checkpoint, when the segment that held it was deleted (`CKP1`, payload
+///   length UInt32, CRC-32 of the payload UInt32, all big-endian, then the payload; replaced with
+///   write-to-temporary and rename).
+///
+/// **Checkpoints.** An append may carry a checkpoint: an opaque blob of the caller (the DataForwarder
+/// stores its file positions) that must be true exactly when the records are stored. It is written as
+/// an entry with sequence number 0 right after the records, in the same `write`, and a batch with a
+/// checkpoint never straddles two segments when it fits in one, so after a crash the latest checkpoint
+/// found and the records found always agree. ``checkpoint`` is the latest one.
+///
 /// A segment is deleted once every record in it is acknowledged. When the spool is opened, every
 /// segment is checked entry by entry; the first entry that is incomplete, fails its CRC or breaks
 /// the sequence is where a crash tore the file: the segment is truncated there, and the loss is
@@ -170,10 +180,21 @@ public final class DiskSpool: Sendable {
     ///   ``LinkError/Code/spoolIO``, ``LinkError/Code/closed``).
     @discardableResult
     public func append(_ records: some Collection<[UInt8]>) throws -> AppendResult {
+        try append(records, checkpoint: nil)
+    }
+
+    /// Stores `records` as ``append(_:)`` does and, when every one of them was stored, `checkpoint`
+    /// with them in the same write (see "Checkpoints" above). `append([], checkpoint: c)` stores only `c`.
+    /// - Returns: as ``append(_:)``; the checkpoint is stored exactly when `accepted == records.count`.
+    @discardableResult
+    public func append(_ records: some Collection<[UInt8]>, checkpoint: [UInt8]?) throws -> AppendResult {
         try state.withLock { state in
-            try state.append(records, configuration: configuration, logger: logger)
+            try state.append(records, checkpoint: checkpoint, configuration: configuration, logger: logger)
         }
     }
+
+    /// The latest checkpoint stored with ``append(_:checkpoint:)`` (also by an earlier process), or nil.
+    public var checkpoint: [UInt8]? { state.withLock { $0.checkpoint } }
 
     /// Reads up to `maxRecords` unacknowledged records with sequence numbers above `sequence`, in order.
     ///
@@ -246,6 +267,9 @@ extension DiskSpool {
         var offsets: [UInt32]
         var path: String
         var readFD: Int32 = -1
+        /// Where the last checkpoint entry found by the recovery scan ends, and the records before it.
+        var checkpointEnd: Int?
+        var recordsBeforeCheckpoint = 0
     }
 
     fileprivate struct State: ~Copyable {
@@ -262,6 +286,10 @@ extension DiskSpool {
         var truncatedBytes = 0
         var corruptSkipped = 0
         var isClosed = false
+        /// The latest checkpoint, and whether the `checkpoint` file holds it.
+        var checkpoint: [UInt8]?
+        var checkpointInFile = true
+        var directory = ""
 
         init(lockFD: Int32) {
             self.lockFD = lockFD
@@ -289,6 +317,8 @@ extension DiskSpool {
         // MARK: Recovery
 
         mutating func recover(directory: String, logger: Logger) throws {
+            self.directory = directory
+            checkpoint = try SpoolFiles.readCheckpoint(in: directory, logger: logger)
             let ackPath = directory + "/acked"
             ackFD = open(ackPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard ackFD >= 0 else {
@@ -315,7 +345,14 @@ extension DiskSpool {
                 let path = directory + "/" + name
                 var segment = Segment(firstSequence: first, lastSequence: first - 1, size: 0, offsets: [], path: path)
                 let fileBytes = try SpoolFiles.readWhole(path)
-                let validEnd = scan(fileBytes, into: &segment)
+                var validEnd = scan(fileBytes, into: &segment)
+                if validEnd < fileBytes.count, let cut = segment.checkpointEnd, cut < validEnd {
+                    // A torn write: the whole entries after the segment's last checkpoint are the
+                    // start of the batch that tore; they go with it, so records and checkpoint agree.
+                    segment.offsets.removeLast(segment.offsets.count - segment.recordsBeforeCheckpoint)
+                    segment.lastSequence = segment.firstSequence + UInt64(segment.offsets.count) - 1
+                    validEnd = cut
+                }
                 if validEnd < fileBytes.count {
                     truncatedTails += 1
                     truncatedBytes += fileBytes.count - validEnd
@@ -334,6 +371,7 @@ extension DiskSpool {
                 }
                 let sequenceClash = haveSegment && segment.firstSequence <= previousLast
                 if segment.offsets.isEmpty || segment.lastSequence <= acked || sequenceClash {
+                    try persistCheckpoint()
                     if sequenceClash && !segment.offsets.isEmpty {
                         logger.error(
                             "spool segment overlaps the sequence numbers of the one before; removed",
@@ -366,7 +404,7 @@ extension DiskSpool {
         }
 
         /// Fills `segment` with the valid entries of `bytes`; returns the end of the valid prefix.
-        func scan(_ bytes: [UInt8], into segment: inout Segment) -> Int {
+        mutating func scan(_ bytes: [UInt8], into segment: inout Segment) -> Int {
             guard bytes.count >= DiskSpool.fileHeaderSize, Array(bytes[0..<8]) == DiskSpool.fileMagic,
                 bytes.loadBigEndian(UInt32.self, at: 8) == 1
             else { return 0 }
@@ -374,7 +412,17 @@ extension DiskSpool {
             var expected = segment.firstSequence
             bytes.withUnsafeBytes { raw in
                 while raw.count - offset >= DiskSpool.entryHeaderSize {
-                    guard let entry = DiskSpool.parseEntry(raw, at: offset), entry.sequence == expected else { break }
+                    guard let entry = DiskSpool.parseEntry(raw, at: offset) else { break }
+                    if entry.sequence == 0 {
+                        checkpoint = Array(
+                            UnsafeRawBufferPointer(rebasing: raw[(offset + DiskSpool.entryHeaderSize)..<entry.end]))
+                        checkpointInFile = false
+                        offset = entry.end
+                        segment.checkpointEnd = offset
+                        segment.recordsBeforeCheckpoint = segment.offsets.count
+                        continue
+                    }
+                    guard entry.sequence == expected else { break }
                     segment.offsets.append(UInt32(offset))
                     segment.lastSequence = expected
                     expected += 1
@@ -388,6 +436,7 @@ extension DiskSpool {
 
         mutating func append(
             _ records: some Collection<[UInt8]>,
+            checkpoint newCheckpoint: [UInt8]?,
             configuration: Configuration,
             logger: Logger
         ) throws -> AppendResult {
@@ -395,6 +444,33 @@ extension DiskSpool {
             var result = AppendResult(accepted: 0, lastSequence: 0)
             var pending: [UInt8] = []
             var pendingOffsets: [UInt32] = []
+            if let newCheckpoint {
+                if newCheckpoint.count + DiskSpool.entryHeaderSize + DiskSpool.fileHeaderSize
+                    > configuration.segmentBytes
+                {
+                    throw LinkError(
+                        .recordTooLarge, "a \(newCheckpoint.count)-byte checkpoint does not fit in a spool segment",
+                        path: configuration.directory)
+                }
+                if records.isEmpty && writeFD < 0 {
+                    // Nothing to keep it company: the checkpoint file alone is atomic.
+                    try SpoolFiles.writeCheckpoint(newCheckpoint, in: configuration.directory)
+                    checkpoint = newCheckpoint
+                    checkpointInFile = true
+                    return result
+                }
+                // Keep the batch and its checkpoint in one segment (one write) when they fit in one.
+                let batchBytes =
+                    records.reduce(0) { $0 + DiskSpool.entryHeaderSize + $1.count } + DiskSpool.entryHeaderSize
+                    + newCheckpoint.count
+                if writeFD >= 0, !records.isEmpty,
+                    segments[segments.count - 1].size + batchBytes > configuration.segmentBytes,
+                    batchBytes + DiskSpool.fileHeaderSize <= configuration.segmentBytes,
+                    totalBytes + batchBytes + DiskSpool.fileHeaderSize <= configuration.maxBytes
+                {
+                    try startSegment(directory: configuration.directory, sync: configuration.sync != .never)
+                }
+            }
             for record in records {
                 let entrySize = DiskSpool.entryHeaderSize + record.count
                 if entrySize + DiskSpool.fileHeaderSize > configuration.maxBytes {
@@ -419,9 +495,25 @@ extension DiskSpool {
                 result.lastSequence = nextSequence
                 nextSequence += 1
             }
+            var storesCheckpoint = false
+            if let newCheckpoint, result.accepted == records.count {
+                let entrySize = DiskSpool.entryHeaderSize + newCheckpoint.count
+                if writeFD < 0
+                    || segments[segments.count - 1].size + pending.count + entrySize > configuration.segmentBytes
+                {
+                    try flush(&pending, offsets: &pendingOffsets)
+                    try startSegment(directory: configuration.directory, sync: configuration.sync != .never)
+                }
+                DiskSpool.appendEntry(newCheckpoint, sequence: 0, to: &pending)
+                storesCheckpoint = true
+            }
             try flush(&pending, offsets: &pendingOffsets)
-            if result.accepted > 0 {
-                unsynced += result.accepted
+            if storesCheckpoint {
+                checkpoint = newCheckpoint
+                checkpointInFile = false
+            }
+            if result.accepted > 0 || storesCheckpoint {
+                unsynced += max(result.accepted, 1)
                 switch configuration.sync {
                 case .never: break
                 case .perBatch: try syncActive()
@@ -498,6 +590,13 @@ extension DiskSpool {
                 throw LinkError(.spoolIO, "fdatasync failed", path: segments.last?.path, errno: errno)
             }
             unsynced = 0
+        }
+
+        /// Writes the latest checkpoint to the `checkpoint` file before a segment that may hold it goes.
+        mutating func persistCheckpoint() throws {
+            guard let checkpoint, !checkpointInFile else { return }
+            try SpoolFiles.writeCheckpoint(checkpoint, in: directory)
+            checkpointInFile = true
         }
 
         // MARK: Read
@@ -591,6 +690,7 @@ extension DiskSpool {
                     "cannot persist the acknowledgement pointer", metadata: ["spool.errno": "\(errno)"])
             }
             while let first = segments.first, first.lastSequence <= acked {
+                try persistCheckpoint()
                 if first.readFD >= 0 { SpoolFiles.closeDescriptor(first.readFD) }
                 if segments.count == 1, writeFD >= 0 {
                     SpoolFiles.closeDescriptor(writeFD)
@@ -624,7 +724,7 @@ extension DiskSpool {
         let sequence = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt64.self))
         let stored = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
         let end = offset + entryHeaderSize + length
-        guard length <= LinkProtocol.maxRecordBytes, end <= raw.count, sequence > 0 else { return nil }
+        guard length <= LinkProtocol.maxRecordBytes, end <= raw.count else { return nil }
         var crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 12)]))
         crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[(offset + entryHeaderSize)..<end]), continuing: crc)
         return crc == stored ? (sequence, end) : nil

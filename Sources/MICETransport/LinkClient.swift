@@ -180,6 +180,18 @@ public final class LinkClient: Sendable {
     ///   (policy ``DiskSpool/FullPolicy/dropNewest``) have none.
     @discardableResult
     public func send(contentsOf records: [[UInt8]]) async throws -> [UInt64] {
+        try await send(contentsOf: records, checkpoint: nil)
+    }
+
+    /// The latest checkpoint stored with ``send(contentsOf:checkpoint:)``, also by an earlier process.
+    public var checkpoint: [UInt8]? { spool.checkpoint }
+
+    /// Stores a batch as ``send(contentsOf:)`` does and `checkpoint` atomically with it (see
+    /// ``DiskSpool/append(_:checkpoint:)``): after a crash, the spool's checkpoint and records agree.
+    /// With the spool full and policy ``DiskSpool/FullPolicy/dropNewest``, the checkpoint is stored
+    /// with the records that fitted (the dropped ones are counted).
+    @discardableResult
+    public func send(contentsOf records: [[UInt8]], checkpoint: [UInt8]?) async throws -> [UInt64] {
         for record in records where record.count != configuration.recordSize {
             throw LinkError(
                 .recordSize,
@@ -193,7 +205,7 @@ public final class LinkClient: Sendable {
             let generation = released.generation
             let batch = rest
             let spool = self.spool
-            let result = try await threadPool.runIfActive { try spool.append(batch) }
+            let result = try await threadPool.runIfActive { try spool.append(batch, checkpoint: checkpoint) }
             if result.accepted > 0 {
                 let first = result.lastSequence - UInt64(result.accepted) + 1
                 sequences.append(contentsOf: first...result.lastSequence)
@@ -212,6 +224,9 @@ public final class LinkClient: Sendable {
                 if total == dropped || total / 1000 != (total - dropped) / 1000 {
                     logger.error(
                         "spool full: records dropped", metadata: ["link.dropped_total": "\(total)"])
+                }
+                if let checkpoint {
+                    try await threadPool.runIfActive { _ = try spool.append([], checkpoint: checkpoint) }
                 }
                 return sequences
             case .block:

@@ -36,6 +36,7 @@ public final class LinkServer: Sendable {
     /// A listener's settings.
     public struct Configuration: Sendable {
         /// The link's name, e.g. `rawlogdb`; acked senders must name the same link in LINK_HELLO.
+        /// `*` accepts whatever link a sender names (its LINK_READY then echoes the sender's name).
         public var link: String
         /// Legacy (fixed-size records, no header) or acked.
         public var mode: LinkMode
@@ -334,7 +335,7 @@ public final class LinkServer: Sendable {
             buffer.writeFrame(
                 type: .linkReady,
                 payload: ControlCoding.encode(
-                    LinkReadyMessage(version: version, link: configuration.link, durable: durableAtStart)))
+                    LinkReadyMessage(version: version, link: hello.link, durable: durableAtStart)))
             try await outbound.write(buffer)
             connectionLogger.debug("link ready", metadata: ["link.durable": "\(durableAtStart)"])
 
@@ -465,7 +466,7 @@ public final class LinkServer: Sendable {
                 "sender speaks \(hello.versions), receiver \(LinkProtocol.supportedVersions)", outbound: outbound,
                 allocator: allocator)
         }
-        guard hello.link == configuration.link else {
+        guard configuration.link == "*" || hello.link == configuration.link else {
             try await refuse(
                 LinkErrorCode.unknownLink, "this listener serves link \"\(configuration.link)\", not \"\(hello.link)\"",
                 outbound: outbound, allocator: allocator)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
+import Logging
 import MICEWire
 
 #if canImport(Glibc)
@@ -114,6 +115,52 @@ enum SpoolFiles {
             if count == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<count])
         }
+    }
+
+    private static let checkpointMagic: [UInt8] = Array("CKP1".utf8)
+
+    /// Replaces the `checkpoint` file atomically (temporary file, `fsync`, rename, directory sync).
+    static func writeCheckpoint(_ checkpoint: [UInt8], in directory: String) throws {
+        var bytes = checkpointMagic
+        bytes.appendBigEndian(UInt32(checkpoint.count))
+        bytes.appendBigEndian(CRC32.checksum(checkpoint))
+        bytes.append(contentsOf: checkpoint)
+        let path = directory + "/checkpoint"
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw LinkError(.spoolIO, "cannot create", path: temporary, errno: errno) }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else {
+                let error = errno
+                _ = close(fd)
+                throw LinkError(.spoolIO, "cannot write", path: temporary, errno: error)
+            }
+            written += result
+        }
+        let synced = fsync(fd) == 0
+        _ = close(fd)
+        guard synced, rename(temporary, path) == 0 else {
+            throw LinkError(.spoolIO, "cannot replace the checkpoint", path: path, errno: errno)
+        }
+        syncDirectory(directory)
+    }
+
+    /// The checkpoint in the `checkpoint` file; nil when there is none or it fails its check (logged).
+    static func readCheckpoint(in directory: String, logger: Logger) throws -> [UInt8]? {
+        let path = directory + "/checkpoint"
+        guard access(path, F_OK) == 0 else { return nil }
+        let bytes = try readWhole(path)
+        guard bytes.count >= 12, Array(bytes[0..<4]) == checkpointMagic,
+            Int(bytes.loadBigEndian(UInt32.self, at: 4)) == bytes.count - 12,
+            bytes.loadBigEndian(UInt32.self, at: 8) == CRC32.checksum(bytes[12...])
+        else {
+            logger.error("spool checkpoint file fails its check; ignored", metadata: ["spool.path": "\(path)"])
+            return nil
+        }
+        return Array(bytes[12...])
     }
 
     /// Closes a descriptor (a free function here, where no `close` method hides it).

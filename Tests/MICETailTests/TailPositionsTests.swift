@@ -40,6 +40,28 @@ struct TailPositionsTests {
         return lines.map(\.text)
     }
 
+    @Test("encoded positions come back whole; garbage is a positionsCorrupt error naming its source")
+    func encodedRoundTrip() throws {
+        let positions = TailPositions()
+        let first = FileIdentity(device: 8, inode: 100)
+        let second = FileIdentity(device: 8, inode: 101)
+        positions.update(path: "/var/log/a", position: TailPosition(identity: first, offset: 4096))
+        positions.update(path: "/var/log/a", position: TailPosition(identity: second, offset: 17))
+        positions.update(
+            path: "/var/log/b", position: TailPosition(identity: FileIdentity(device: 8, inode: 7), offset: 1))
+        let copy = try TailPositions(encoded: try positions.encoded())
+        #expect(copy.offset(for: "/var/log/a", identity: first) == 4096)
+        #expect(copy.offset(for: "/var/log/a", identity: second) == 17)
+        #expect(copy.positions == positions.positions)
+        #expect(try copy.encoded() == positions.encoded())
+        #expect(throws: TailError.self) { try TailPositions(encoded: Array("{\"version\": 9".utf8), source: "spool x") }
+        do {
+            _ = try TailPositions(encoded: [0xFF], source: "spool rawlogdb")
+        } catch {
+            #expect("\(error)".contains("spool rawlogdb"))
+        }
+    }
+
     @Test func cleanStopNeitherRepeatsNorLoses() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

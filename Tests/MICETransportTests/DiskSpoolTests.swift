@@ -174,6 +174,74 @@ struct DiskSpoolTests {
         #expect(try spool.append([makeRecord(id: 6, size: 64)]).lastSequence == 6)
         spool.close()
     }
+
+    @Test("a checkpoint is stored with its batch, survives reopening, and outlives the segments acknowledged")
+    func checkpoints() throws {
+        let directory = try TemporaryDirectory("spool")
+        defer { directory.remove() }
+        let configuration = DiskSpool.Configuration(directory: directory.path, segmentBytes: 16 << 10)
+        var spool = try DiskSpool(configuration: configuration, logger: quietLogger)
+        #expect(spool.checkpoint == nil)
+        for batch in 0..<20 {
+            let records = (1...3).map { makeRecord(id: UInt64(batch * 3 + $0), size: 1712) }
+            let result = try spool.append(records, checkpoint: Array("after \(batch + 10)".utf8))
+            #expect(result.accepted == 3)
+        }
+        #expect(spool.checkpoint == Array("after 29".utf8))
+        // Checkpoint entries are invisible to readers: 60 records, in order.
+        var sequences: [UInt64] = []
+        for _ in 0..<100 {
+            let batch = try spool.read(after: sequences.last ?? 0, maxRecords: 100)
+            if batch.isEmpty { break }
+            sequences += batch.map(\.sequence)
+        }
+        #expect(sequences == Array(1...60))
+        spool.close()
+        spool = try DiskSpool(configuration: configuration, logger: quietLogger)
+        #expect(spool.checkpoint == Array("after 29".utf8))
+        #expect(spool.statistics.truncatedTails == 0)
+        // A batch never straddles two segments: every segment ends with a checkpoint entry.
+        for name in try segmentFiles(directory.path) {
+            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: directory.path + "/" + name)))
+            let count = bytes.count
+            #expect(count > 16 + 8 + 16)
+            let tailSequence = bytes[(count - 8 - 16 + 4)..<(count - 8 - 16 + 12)]
+            #expect(tailSequence.allSatisfy { $0 == 0 }, "segment \(name) does not end with a checkpoint")
+        }
+        // Everything acknowledged: the segments go, the checkpoint stays (in the checkpoint file).
+        try spool.acknowledge(through: 60)
+        #expect(try segmentFiles(directory.path).isEmpty)
+        // A checkpoint alone (every line of a batch filtered out) is kept too.
+        try spool.append([[UInt8]](), checkpoint: Array("nothing sent".utf8))
+        spool.close()
+        spool = try DiskSpool(configuration: configuration, logger: quietLogger)
+        #expect(spool.checkpoint == Array("nothing sent".utf8))
+        #expect(spool.lastSequence == 60)
+        spool.close()
+    }
+
+    @Test("a batch torn by a crash loses its checkpoint with it: records and checkpoint agree")
+    func tornBatchKeepsOldCheckpoint() throws {
+        let directory = try TemporaryDirectory("spool")
+        defer { directory.remove() }
+        let configuration = DiskSpool.Configuration(directory: directory.path)
+        let spool = try DiskSpool(configuration: configuration, logger: quietLogger)
+        try spool.append((1...5).map { makeRecord(id: $0, size: 1712) }, checkpoint: Array("five".utf8))
+        try spool.append((6...10).map { makeRecord(id: $0, size: 1712) }, checkpoint: Array("ten".utf8))
+        spool.close()
+        let path = directory.path + "/" + (try #require(try segmentFiles(directory.path).first))
+        // Cut the second batch in the middle of its third record (power loss): checkpoint "ten" is
+        // gone, and so are records 6 and 7 that made it whole, or they would be sent twice.
+        let entry = 16 + 1712
+        let firstBatchEnd = 16 + 5 * entry + 16 + 4
+        #expect(truncate(path, off_t(firstBatchEnd + 2 * entry + 100)) == 0)
+        let reopened = try DiskSpool(configuration: configuration, logger: quietLogger)
+        #expect(reopened.checkpoint == Array("five".utf8))
+        #expect(reopened.lastSequence == 5)
+        #expect(try reopened.read(after: 0, maxRecords: 100).map(\.sequence) == Array(1...5))
+        #expect(reopened.statistics.truncatedTails == 1)
+        reopened.close()
+    }
 }
 
 private func segmentFiles(_ directory: String) throws -> [String] {
