@@ -99,8 +99,8 @@ let package = Package(
         .target(
             name: "MICEBufferDaemon",
             dependencies: [
-                "MICEBuffer", "MICEConfig", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICETransport",
-                "MICEWire",
+                "MICEBuffer", "MICEConfig", "MICECore", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
+                "MICETransport", "MICEWire",
                 logging,
             ],
             swiftSettings: swiftSettings

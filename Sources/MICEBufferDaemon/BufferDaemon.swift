@@ -6,6 +6,7 @@ import Logging
 import MICEBuffer
 import MICEConfig
 import MICECore
+import MICEDaemon
 import MICEPluginHost
 import MICEPluginManifest
 import MICETransport
@@ -34,8 +35,8 @@ import Synchronization
 /// written, and the sender had no ACK for them).
 public final class BufferDaemon: Sendable {
     private struct Modules: Sendable {
-        var decoder: ModuleLookup.Resolved
-        var postprocessor: ModuleLookup.Resolved
+        var decoder: ResolvedModule
+        var postprocessor: ResolvedModule
     }
 
     /// The configuration in force.
@@ -56,22 +57,30 @@ public final class BufferDaemon: Sendable {
         self.configuration = configuration
         self.options = options
         self.logger = logger
-        let lookup = try ModuleLookup(pluginsRoot: options.pluginsRoot, logger: logger)
+        let resolver: ModuleResolver
+        do {
+            resolver = try ModuleResolver(pluginsRoot: options.pluginsRoot, logger: logger)
+        } catch {
+            throw BufferDaemonError(.unknownModule, file: options.pluginsRoot, error.message)
+        }
         var modules: [Modules] = []
         for (offset, entry) in configuration.entries.enumerated() {
             do {
                 modules.append(
                     Modules(
-                        decoder: try lookup.resolve(
+                        decoder: try resolver.resolve(
                             name: entry.decoder.name, kind: .decoding, configFile: entry.decoder.configFile),
-                        postprocessor: try lookup.resolve(
+                        postprocessor: try resolver.resolve(
                             name: entry.postprocessor.name, kind: .postprocessing,
                             configFile: entry.postprocessor.configFile)))
             } catch {
-                var error = error
-                error.entry = offset + 1
-                if error.file == nil { error.line = entry.line }
-                throw error
+                let code: BufferDaemonError.Code
+                switch error.code {
+                case .wrongKind: code = .wrongModuleKind
+                case .moduleConfig: code = .moduleConfiguration
+                default: code = .unknownModule
+                }
+                throw BufferDaemonError(code, entry: offset + 1, line: entry.line, error.message)
             }
         }
         self.modules = modules
@@ -120,7 +129,7 @@ public final class BufferDaemon: Sendable {
 
     // MARK: - Start
 
-    private func spawnOptions(_ module: ModuleLookup.Resolved) -> PluginSpawnOptions {
+    private func spawnOptions(_ module: ResolvedModule) -> PluginSpawnOptions {
         PluginSpawnOptions(
             binDirectory: options.binDirectory,
             stateDirectory: options.stateDirectory + "/modules/" + module.manifest.name,
@@ -129,7 +138,7 @@ public final class BufferDaemon: Sendable {
     }
 
     /// The decoder's `init` value: the size of the records its senders send.
-    private func probeRecordSize(_ module: ModuleLookup.Resolved, index: Int) async throws -> Int {
+    private func probeRecordSize(_ module: ResolvedModule, index: Int) async throws -> Int {
         let entry = configuration.entries[index - 1]
         let connection: PluginConnection
         // Its own state directory: this run may still be root, and must not create the module's
