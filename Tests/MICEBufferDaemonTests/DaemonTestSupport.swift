@@ -154,13 +154,18 @@ func envelope(_ line: String) -> [UInt8] {
     return CipherMsg.plaintext(record.encode(layout: .seed)).encode()
 }
 
-/// Every stored log line of a raw-log SQLite file (empty when it does not exist yet).
+/// Every stored log line of a raw-log SQLite file (empty while the plugin has not yet created it
+/// or its tables).
 func storedLines(_ path: String) async throws -> [String] {
     guard FileManager.default.fileExists(atPath: path) else { return [] }
     let store = try SQLiteRawLogStore(path: path, options: .init(readOnly: true))
-    let rows = try await store.query(RawLogQuery(limit: 1_000_000))
-    try await store.close()
-    return rows.map { String(decoding: $0.logline, as: UTF8.self) }
+    defer { Task { try? await store.close() } }
+    do {
+        let rows = try await store.query(RawLogQuery(limit: 1_000_000))
+        return rows.map { String(decoding: $0.logline, as: UTF8.self) }
+    } catch where "\(error)".contains("no such table") {
+        return []
+    }
 }
 
 /// Polls `condition` every 20 ms until it holds; fails the test after `timeout`.
