@@ -163,7 +163,7 @@ func storedLines(_ path: String) async throws -> [String] {
     do {
         let rows = try await store.query(RawLogQuery(limit: 1_000_000))
         return rows.map { String(decoding: $0.logline, as: UTF8.self) }
-    } catch where "\(error)".contains("no such table") {
+    } catch  where "\(error)".contains("no such table") {
         return []
     }
 }
