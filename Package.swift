@@ -42,6 +42,10 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
+        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICEDaemon", dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", logging],
+            swiftSettings: swiftSettings),
         // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
         .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
         // Privilege separation: the root fd server (mice-fdserver), its client, privilege drop.
@@ -91,12 +95,22 @@ let package = Package(
             dependencies: ["MICEWire", nioCore, nioPosix, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
+        // The BufferDaemon: listeners → decoding module → ring → postprocessing module, watermarks.
+        .target(
+            name: "MICEBufferDaemon",
+            dependencies: [
+                "MICEBuffer", "MICEConfig", "MICECore", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
+                "MICETransport", "MICEWire",
+                logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // The DataForwarder: tailer → format/filter/pseudonymizer modules → CipherMsg → links, exactly once.
         .target(
             name: "MICEForwarder",
             dependencies: [
-                "MICEConfig", "MICECore", "MICECrypto", "MICEFdServer", "MICELogFormat", "MICEPluginHost",
+                "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEFdServer", "MICELogFormat", "MICEPluginHost",
                 "MICEPluginManifest", "MICERecords", "MICETail", "MICETransport", "MICEWire", logging,
             ],
             swiftSettings: swiftSettings
@@ -107,16 +121,23 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", argumentParser,
+                "MICEPseudonym", "MICEStore", "MICEBench", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
         ),
 
         .executableTarget(
-            name: "mice-dataforwarder", dependencies: ["MICEForwarder", "MICEConfig", argumentParser, logging],
+            name: "mice-dataforwarder",
+            dependencies: ["MICEForwarder", "MICEConfig", "MICEDaemon", argumentParser, logging],
             swiftSettings: swiftSettings),
-
+        .executableTarget(
+            name: "mice-bufferdaemon",
+            dependencies: [
+                "MICEBufferDaemon", "MICEConfig", "MICECore", "MICEFdServer", "MICETransport", argumentParser, logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "mice-fdserver", dependencies: ["MICEFdServer", argumentParser], swiftSettings: swiftSettings),
 
@@ -216,11 +237,15 @@ let package = Package(
 
         // MARK: - Tests
         .target(
-            name: "MICETestSupport", dependencies: ["MICERecords"], path: "Tests/MICETestSupport",
+            name: "MICETestSupport", dependencies: ["MICERecords", postgresNIO, logging], path: "Tests/MICETestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEDaemonTests",
+            dependencies: ["MICEDaemon", "MICEPluginManifest", "MICECore", "MICETestSupport", logging],
+            swiftSettings: swiftSettings),
         // Starts the built mice-fdserver and mice-test-privdrop next to the test bundle.
         .testTarget(
             name: "MICEFdServerTests", dependencies: ["MICEFdServer", "MICETail", "MICEConfig", logging],
@@ -265,8 +290,8 @@ let package = Package(
         .testTarget(
             name: "MICEStoreTests",
             dependencies: [
-                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire", logging,
-                grdb, postgresNIO, nioCore,
+                "MICEStore", "MICERecords", "MICECore", "MICEPluginHost", "MICEPluginManifest", "MICEWire",
+                "MICETestSupport", logging, grdb, postgresNIO, nioCore,
             ],
             swiftSettings: swiftSettings
         ),
@@ -289,10 +314,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Starts the built mice-bufferdaemon with the shipped decoder and raw-log store (and
+        // mice-test-plugin as a slow store); `swift test` builds them first with every other product.
+        .testTarget(
+            name: "MICEBufferDaemonTests",
+            dependencies: [
+                "MICEBufferDaemon", "MICERecords", "MICEStore", "MICETransport", "MICETestSupport", logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Runs the built micectl binary; `swift test` builds it first along with every other product.
         .testTarget(name: "MicectlTests", dependencies: ["MICETestSupport"], swiftSettings: swiftSettings),
         // Starts every plugin of plugins/ through the real host; `swift test` builds their executables
         // first, and the tests run `make -C contrib` for the C programs.
+        // Starts the built mice-bufferdaemon and mice-dataforwarder (and their plugins) as processes.
+        .testTarget(
+            name: "LogPathTests",
+            dependencies: ["MICEBench", "MICECore", "MICEStore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [

@@ -28,6 +28,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         var items: Deque<Element> = []
         var dropped = 0
         var closed = false
+        var hurried = false
         var notEmpty: [CheckedContinuation<Void, Never>] = []
         var notFull: [CheckedContinuation<Void, Never>] = []
     }
@@ -104,7 +105,9 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         let deadline = ContinuousClock.now + timeout
         while true {
             let (batch, enough) = state.withLock { state -> ([Element], Bool) in
-                let ready = state.items.count >= min(minimum, capacity) || state.closed
+                let ready =
+                    state.items.count >= min(minimum, capacity) || state.closed
+                    || (state.hurried && !state.items.isEmpty)
                 guard ready || ContinuousClock.now >= deadline else { return ([], false) }
                 let count = min(maximum, state.items.count)
                 let batch = Array(state.items.prefix(count))
@@ -120,7 +123,11 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                 group.addTask {
                     await withCheckedContinuation { continuation in
                         let resumeNow = self.state.withLock { state in
-                            if state.items.count >= min(minimum, self.capacity) || state.closed { return true }
+                            if state.items.count >= min(minimum, self.capacity) || state.closed
+                                || (state.hurried && !state.items.isEmpty)
+                            {
+                                return true
+                            }
                             state.notEmpty.append(continuation)
                             return false
                         }
@@ -135,6 +142,13 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                 group.cancelAll()
             }
         }
+    }
+
+    /// From now on ``take(maximum:minimum:timeout:)`` returns as soon as anything is queued, without
+    /// waiting for `minimum` or the timeout (a daemon that is stopping wants its records out now).
+    public func hurry() {
+        state.withLock { $0.hurried = true }
+        wakeConsumer()
     }
 
     /// Closes the queue: producers stop waiting (their elements are returned as rejected),

@@ -202,6 +202,13 @@ public final class BufferPipeline: Sendable {
     private let stopped = Atomic<Bool>(false)
     private var isStopped: Bool { stopped.load(ordering: .acquiring) }
 
+    /// Sends what is queued to the postprocessing module at once from now on, without waiting for
+    /// a full batch or the interval (the first step of a graceful stop: records still arriving
+    /// are stored, and acknowledged, promptly).
+    public func flushPromptly() {
+        ring.hurry()
+    }
+
     /// Stops taking records; ``run()`` returns once the ring is drained.
     public func stop() {
         stopped.store(true, ordering: .releasing)

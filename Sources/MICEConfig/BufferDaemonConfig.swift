@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
-/// The BufferDaemon's configuration (`bufferdaemon.conf`, 11 sections).
+/// The BufferDaemon's configuration (`bufferdaemon.conf`: the original 11 sections, plus the
+/// optional sections LINK, OVERLOAD and BATCHES of this implementation).
 ///
 /// The parallel lists BINDTO, PORT, DEC_MOD, DEC_FILE, TIMEINV, POP_MOD and POP_FILE must have
-/// the same length; position *i* of each list makes ``entries``\[*i*\]. The key tables are in
-/// docs/config.md.
+/// the same length; position *i* of each list makes ``entries``\[*i*\]. The optional lists
+/// LINKMODE, OVERFLOW and BATCHSIZE, when present, must have that length too. The key tables are
+/// in docs/config.md.
 public struct BufferDaemonConfig: Sendable, Hashable {
     /// A module and its configuration file.
     public struct ModuleReference: Sendable, Hashable {
@@ -20,6 +22,24 @@ public struct BufferDaemonConfig: Sendable, Hashable {
         }
     }
 
+    /// How an entry's senders deliver records (LINKMODE).
+    public enum LinkMode: String, Sendable, Hashable, CaseIterable {
+        /// Framed records with sequence numbers, acknowledged once stored (this implementation's peers).
+        case acked
+        /// Back-to-back fixed-size records without acknowledgement (original DataForwarders).
+        case legacy
+    }
+
+    /// What a full ring buffer does with a new record (OVERFLOW).
+    public enum Overflow: String, Sendable, Hashable, CaseIterable {
+        /// Senders wait (TCP back-pressure); nothing is dropped.
+        case block
+        /// The new record is dropped and counted.
+        case dropNewest = "drop-newest"
+        /// The oldest queued record is dropped and counted.
+        case dropOldest = "drop-oldest"
+    }
+
     /// One listener with its decoder, ring-buffer drain interval and postprocessor.
     public struct Entry: Sendable, Hashable {
         /// Where it listens (BINDTO + PORT; a BINDTO starting with `/` is a Unix socket path and
@@ -31,17 +51,27 @@ public struct BufferDaemonConfig: Sendable, Hashable {
         public var timerInterval: Int
         /// The postprocessing module (POP_MOD + POP_FILE).
         public var postprocessor: ModuleReference
+        /// LINKMODE: acked (default) or legacy.
+        public var linkMode: LinkMode
+        /// OVERFLOW: what a full ring does (default block).
+        public var overflow: Overflow
+        /// BATCHSIZE: records per postprocessing batch (default 1000); a full batch goes out
+        /// before TIMEINV has passed.
+        public var batchSize: Int
         /// The line of the BINDTO item (nil when built in code).
         public var line: Int?
 
         public init(
             listen: ListenAddress, decoder: ModuleReference, timerInterval: Int, postprocessor: ModuleReference,
-            line: Int? = nil
+            linkMode: LinkMode = .acked, overflow: Overflow = .block, batchSize: Int = 1000, line: Int? = nil
         ) {
             self.listen = listen
             self.decoder = decoder
             self.timerInterval = timerInterval
             self.postprocessor = postprocessor
+            self.linkMode = linkMode
+            self.overflow = overflow
+            self.batchSize = batchSize
             self.line = line
         }
     }
@@ -68,8 +98,17 @@ public struct BufferDaemonConfig: Sendable, Hashable {
     public var pidPath: String
     /// BACKLOG: the listen backlog.
     public var backlog: Int
+    /// LAYOUT: the LogFormat layout announced to the modules, `seed` (default) or `0.2`.
+    public var layout: String
+    /// STATEDIR: where the per-entry acknowledgement watermarks and the modules' state live.
+    public var stateDirectory: String
 
     // MARK: - Schema
+
+    /// The optional per-entry lists of this implementation (defaults: acked, block, 1000).
+    static let optionalLists: [(section: String, key: String)] = [
+        ("LINK", "LINKMODE"), ("OVERLOAD", "OVERFLOW"), ("BATCHES", "BATCHSIZE"),
+    ]
 
     static let parallelLists: [(section: String, key: String)] = [
         ("ADDRESS", "BINDTO"), ("PORT_NUMBER", "PORT"), ("DECODING_MODULES", "DEC_MOD"),
@@ -119,7 +158,16 @@ public struct BufferDaemonConfig: Sendable, Hashable {
                 [
                     .init("PIDPATH", .string, default: .string("/var/run/M-ICE/"), "folder of the PID file"),
                     .init("BACKLOG", .int, default: .int(16), "listen backlog"),
+                    .init("LAYOUT", .string, default: .string("seed"), "LogFormat layout: seed or 0.2"),
+                    .init(
+                        "STATEDIR", .string, default: .string("/var/lib/M-ICE/bufferdaemon"),
+                        "acknowledgement watermarks and module state"),
                 ]),
+            .init("LINK", [.init("LINKMODE", .stringList, "acked or legacy per entry (default acked)")]),
+            .init(
+                "OVERLOAD",
+                [.init("OVERFLOW", .stringList, "block, drop-newest or drop-oldest per entry (default block)")]),
+            .init("BATCHES", [.init("BATCHSIZE", .stringList, "records per postprocessing batch per entry")]),
         ])
 
     // MARK: - Loading
@@ -151,6 +199,20 @@ public struct BufferDaemonConfig: Sendable, Hashable {
         if count == 0 {
             throw values.invalid("BINDTO", in: "ADDRESS", "the list is empty: there is nothing to listen on")
         }
+        var extra: [[ConfigValues.Item?]] = []
+        for (section, key) in Self.optionalLists {
+            let items = values.list(key, in: section)
+            guard values.isSet(key, in: section) else {
+                extra.append(Array(repeating: nil, count: count))
+                continue
+            }
+            guard items.count == count else {
+                throw ConfigError(
+                    .listLengthMismatch, file: values.file, line: values.line(of: key, in: section), section: section,
+                    key: key, "\(key) has \(items.count) items, the entries are \(count) (BINDTO)")
+            }
+            extra.append(items)
+        }
         var entries: [Entry] = []
         for index in 0..<count {
             let bind = lists[0][index]
@@ -162,9 +224,10 @@ public struct BufferDaemonConfig: Sendable, Hashable {
                     throw values.invalid("BINDTO", in: "ADDRESS", line: bind.line, "empty listen address")
                 }
                 let port = lists[1][index]
-                guard let number = ConfigSchema.parseDecimal(port.text), (1...65535).contains(number) else {
+                guard let number = ConfigSchema.parseDecimal(port.text), (0...65535).contains(number) else {
                     throw values.invalid(
-                        "PORT", in: "PORT_NUMBER", line: port.line, "a port is 1...65535, found \"\(port.text)\"")
+                        "PORT", in: "PORT_NUMBER", line: port.line,
+                        "a port is 1...65535 (0: any free port), found \"\(port.text)\"")
                 }
                 listen = .tcp(host: bind.text, port: number)
             }
@@ -178,16 +241,35 @@ public struct BufferDaemonConfig: Sendable, Hashable {
             where lists[list][index].text.isEmpty {
                 throw values.invalid(key, in: section, line: lists[list][index].line, "empty module name")
             }
+            let linkText = extra[0][index]?.text ?? "acked"
+            guard let linkMode = LinkMode(rawValue: linkText.lowercased()) else {
+                throw values.invalid(
+                    "LINKMODE", in: "LINK", line: extra[0][index]?.line,
+                    "expected acked or legacy, found \"\(linkText)\"")
+            }
+            let overflowText = extra[1][index]?.text ?? "block"
+            guard let overflow = Overflow(rawValue: overflowText.lowercased()) else {
+                throw values.invalid(
+                    "OVERFLOW", in: "OVERLOAD", line: extra[1][index]?.line,
+                    "expected block, drop-newest or drop-oldest, found \"\(overflowText)\"")
+            }
+            let batchText = extra[2][index]?.text ?? "1000"
+            guard let batchSize = ConfigSchema.parseDecimal(batchText), batchSize >= 1 else {
+                throw values.invalid(
+                    "BATCHSIZE", in: "BATCHES", line: extra[2][index]?.line,
+                    "expected a whole number of records (1 or more), found \"\(batchText)\"")
+            }
             entries.append(
                 Entry(
                     listen: listen,
                     decoder: ModuleReference(name: lists[2][index].text, configFile: Self.file(lists[3][index])),
                     timerInterval: seconds,
                     postprocessor: ModuleReference(name: lists[5][index].text, configFile: Self.file(lists[6][index])),
-                    line: bind.line))
+                    linkMode: linkMode, overflow: overflow, batchSize: batchSize, line: bind.line))
         }
         var listeners: [ListenAddress: Int?] = [:]
         for entry in entries {
+            if case .tcp(_, 0) = entry.listen { continue }
             if let first = listeners[entry.listen] {
                 throw values.invalid(
                     "BINDTO", in: "ADDRESS", line: entry.line,
@@ -207,6 +289,11 @@ public struct BufferDaemonConfig: Sendable, Hashable {
         chroot = DataForwarderConfig.optional(values, "CHROOT", in: "SECURITY_AND_PRIVACY")
         pidPath = try DataForwarderConfig.nonEmpty(values, "PIDPATH", in: "MISC")
         backlog = try DataForwarderConfig.atLeast(1, values, "BACKLOG", in: "MISC")
+        layout = try DataForwarderConfig.nonEmpty(values, "LAYOUT", in: "MISC")
+        guard ["seed", "0.2"].contains(layout) else {
+            throw values.invalid("LAYOUT", in: "MISC", "expected seed or 0.2, found \"\(layout)\"")
+        }
+        stateDirectory = try DataForwarderConfig.nonEmpty(values, "STATEDIR", in: "MISC")
     }
 
     private static func file(_ item: ConfigValues.Item) -> String? { item.text.isEmpty ? nil : item.text }

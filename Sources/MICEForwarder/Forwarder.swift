@@ -6,6 +6,7 @@ import Logging
 import MICEConfig
 import MICECore
 import MICECrypto
+import MICEDaemon
 import MICEFdServer
 import MICEPluginHost
 import MICEPluginManifest
@@ -19,7 +20,7 @@ import Synchronization
 ///
 /// ```swift
 /// let forwarder = Forwarder(configuration: config, settings: settings, logger: logger)
-/// Task { for await _ in SignalStream.termination() { forwarder.stop() } }
+/// Task { for await _ in TerminationSignals.stream() { forwarder.stop() } }
 /// try await forwarder.run()            // returns after a clean stop
 /// ```
 ///
@@ -317,7 +318,13 @@ public final class Forwarder: Sendable {
     }
 
     private func startModules(_ resources: inout Resources) async throws(ForwarderError) -> ModuleChain {
-        let locator = try ModuleLocator(pluginsRoot: settings.pluginsRoot ?? configuration.modulePath, logger: logger)
+        let root = settings.pluginsRoot ?? configuration.modulePath
+        let resolver: ModuleResolver
+        do {
+            resolver = try ModuleResolver(pluginsRoot: root, logger: logger)
+        } catch {
+            throw ForwarderError(.module, subject: root, "\(error)")
+        }
         guard let formatName = configuration.formatModule else {
             throw ForwarderError(.configuration, subject: "MOD_LOGFORMAT", "no format module is configured")
         }
@@ -337,7 +344,12 @@ public final class Forwarder: Sendable {
         }
         var supervisors: [PluginSupervisor] = []
         for (name, kind, file) in wanted {
-            let module = try locator.resolve(name: name, kind: kind, configFile: file)
+            let module: ResolvedModule
+            do {
+                module = try resolver.resolve(name: name, kind: kind, configFile: file)
+            } catch {
+                throw ForwarderError(.module, subject: name, "\(error)")
+            }
             let options = PluginSpawnOptions(
                 binDirectory: settings.binDirectory, configuration: module.configuration, layout: layout.rawValue)
             let supervisor = PluginSupervisor(manifest: module.manifest, options: options, logger: logger)
@@ -459,7 +471,7 @@ public final class Forwarder: Sendable {
                 }),
         ])
         do {
-            try AtomicFile.write(value, to: path)
+            try ReadyFile.write(path: path, contents: value)
         } catch {
             throw ForwarderError(.configuration, subject: path, "cannot write the ready file: \(error)")
         }
@@ -468,7 +480,7 @@ public final class Forwarder: Sendable {
     private func writeStatsFile() {
         guard let path = settings.statsFile else { return }
         do {
-            try AtomicFile.write(statistics.json, to: path)
+            try ReadyFile.write(path: path, contents: statistics.json)
         } catch {
             logger.warning("cannot write the stats file", metadata: ["stats.file": "\(path)", "error": "\(error)"])
         }

@@ -49,7 +49,7 @@ struct ManifestDecoder {
 
     private static let topLevelKeys = [
         "name", "kind", "version", "description", "author", "license", "protocol", "exec", "options", "timeouts",
-        "restart", "overflow", "sandbox",
+        "restart", "overflow", "sandbox", "legacy",
     ]
     private static let protocolKeys = ["versions", "mode", "maxFrameBytes", "maxInFlight"]
     private static let optionKeys = ["type", "default", "description", "required"]
@@ -59,6 +59,7 @@ struct ManifestDecoder {
     ]
     private static let overflowKeys = ["policy", "queueLength"]
     private static let sandboxKeys = ["user", "group", "limits", "writablePaths", "network", "environment"]
+    private static let legacyKeys = ["names", "config"]
     private static let limitKeys = ["cpuSeconds", "memoryBytes", "openFiles", "processes", "fileSizeBytes"]
 
     /// Every key path of the schema in the order of docs/plugin-manifest.md section 4;
@@ -73,6 +74,7 @@ struct ManifestDecoder {
             case "timeouts": paths += timeoutKeys.map { "timeouts." + $0 }
             case "restart": paths += restartKeys.map { "restart." + $0 }
             case "overflow": paths += overflowKeys.map { "overflow." + $0 }
+            case "legacy": paths += legacyKeys.map { "legacy." + $0 }
             case "sandbox":
                 for sandboxKey in sandboxKeys {
                     paths.append("sandbox." + sandboxKey)
@@ -114,6 +116,7 @@ struct ManifestDecoder {
         let restart = decodeRestart(top)
         let overflow = decodeOverflow(top)
         let sandbox = decodeSandbox(top)
+        let legacy = decodeLegacy(top, options: options)
 
         return PluginManifest(
             name: name ?? folderName,
@@ -129,6 +132,7 @@ struct ManifestDecoder {
             restart: restart,
             overflow: overflow,
             sandbox: sandbox,
+            legacy: legacy,
             directory: directory,
             file: PathUtilities.join(directory, "plugin.json")
         )
@@ -430,6 +434,53 @@ struct ManifestDecoder {
     }
 
     // MARK: - sandbox
+
+    private mutating func decodeLegacy(_ top: [String: JSONValue], options: [String: OptionSpec]) -> LegacyModule {
+        var legacy = LegacyModule()
+        guard let object = object(top, "legacy", at: "") else { return legacy }
+        let path = "legacy"
+        warnUnknownKeys(in: object, at: path, known: Self.legacyKeys)
+        if let names = stringArray(object, "names", at: path) {
+            for (index, name) in names.enumerated() where !Self.isValidLegacyName(name) {
+                error(
+                    .invalidValue, key: ManifestKeyPath.element(index, of: "legacy.names"),
+                    "\(Self.quote(name)) is not a module name (letters, digits, '_', '-', '.')")
+            }
+            legacy.names = names.filter(Self.isValidLegacyName)
+        }
+        if let config = self.object(object, "config", at: path) {
+            let configPath = ManifestKeyPath.member("config", of: path)
+            for (key, value) in config {
+                let keyPath = ManifestKeyPath.member(key, of: configPath)
+                if value == .null {
+                    legacy.ignoredConfig.insert(key)
+                    continue
+                }
+                guard let option = value.stringValue else {
+                    error(
+                        .wrongType, key: keyPath,
+                        "expected an option name (a string) or null, found \(Self.describe(value))")
+                    continue
+                }
+                guard options[option] != nil else {
+                    error(
+                        .invalidValue, key: keyPath,
+                        "names option \(Self.quote(option)), which `options` does not declare")
+                    continue
+                }
+                legacy.config[key] = option
+            }
+        }
+        return legacy
+    }
+
+    private static func isValidLegacyName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 128
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                    || "_-.".unicodeScalars.contains($0)
+            }
+    }
 
     private mutating func decodeSandbox(_ top: [String: JSONValue]) -> Sandbox {
         var sandbox = Sandbox()

@@ -41,6 +41,13 @@ extension PluginManifest {
                 "queueLength": .int(Int64(overflow.queueLength)),
             ],
             "sandbox": sandbox.jsonValue,
+            "legacy": .object([
+                "names": .array(legacy.names.map { .string($0) }),
+                "config": .object(
+                    legacy.config.mapValues { .string($0) }.merging(legacy.ignoredConfig.map { ($0, .null) }) { a, _ in
+                        a
+                    }),
+            ]),
             "directory": .string(directory),
             "file": .string(file),
         ]

@@ -35,6 +35,8 @@ public struct PluginManifest: Hashable, Sendable {
     public var overflow: OverflowPolicy
     /// The process the module runs in: user, group, limits, writable paths, network, environment.
     public var sandbox: Sandbox
+    /// How the module stands in for an original M-ICE module (names and module config keys).
+    public var legacy: LegacyModule
     /// The folder holding plugin.json, absolute.
     public var directory: String
     /// The manifest file, absolute.
@@ -55,6 +57,7 @@ public struct PluginManifest: Hashable, Sendable {
         restart: RestartPolicy = RestartPolicy(),
         overflow: OverflowPolicy = OverflowPolicy(),
         sandbox: Sandbox = Sandbox(),
+        legacy: LegacyModule = LegacyModule(),
         directory: String,
         file: String
     ) {
@@ -71,6 +74,7 @@ public struct PluginManifest: Hashable, Sendable {
         self.restart = restart
         self.overflow = overflow
         self.sandbox = sandbox
+        self.legacy = legacy
         self.directory = directory
         self.file = file
     }
@@ -335,5 +339,23 @@ public struct ResourceLimits: Hashable, Sendable {
     /// True when no limit is set.
     public var isEmpty: Bool {
         cpuSeconds == nil && memoryBytes == nil && openFiles == nil && processes == nil && fileSizeBytes == nil
+    }
+}
+
+/// How a plugin stands in for an original M-ICE module: the names an original configuration file
+/// uses for it (`DEC_MOD = mice_mod_dec_logformat_twofish`) and how the keys of the original
+/// module's own configuration file map to the plugin's options.
+public struct LegacyModule: Hashable, Sendable {
+    /// Original module names, e.g. `mice_mod_flt_regex`.
+    public var names: [String]
+    /// Original module configuration key (as spelled, e.g. `RULE`) → option name (e.g. `rules`).
+    public var config: [String: String]
+    /// Original keys accepted and ignored (mapped to `null`: the original read them and did nothing).
+    public var ignoredConfig: Set<String>
+
+    public init(names: [String] = [], config: [String: String] = [:], ignoredConfig: Set<String> = []) {
+        self.names = names
+        self.config = config
+        self.ignoredConfig = ignoredConfig
     }
 }

@@ -208,6 +208,36 @@ public final class SQLiteRawLogStore: RawLogStore {
         }
     }
 
+    /// The highest `line_id` of `table` (0 when empty): with one writer appending in order, the
+    /// number of rows committed so far, found in O(log n) where `count` scans.
+    public func lastLineID(_ table: RawLogTable) throws -> Int {
+        do {
+            return try pool.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT coalesce(max(\(RawLogSchema.quoted(RawLogSchema.primaryKey))), 0) FROM "
+                        + RawLogSchema.quoted(table.name)) ?? 0
+            }
+        } catch {
+            throw StoreError(.queryFailed, location: path, "\(error)")
+        }
+    }
+
+    /// Every `logline` of `table` in `line_id` order (tests and tools that check a whole stream).
+    public func allLoglines(_ table: RawLogTable) throws -> [[UInt8]] {
+        do {
+            return try pool.read { db in
+                try Data.fetchAll(
+                    db,
+                    sql: "SELECT \"logline\" FROM \(RawLogSchema.quoted(table.name)) ORDER BY "
+                        + RawLogSchema.quoted(RawLogSchema.primaryKey)
+                ).map { Array($0) }
+            }
+        } catch {
+            throw StoreError(.queryFailed, location: path, "\(error)")
+        }
+    }
+
     public func close() async throws {
         do {
             try pool.close()

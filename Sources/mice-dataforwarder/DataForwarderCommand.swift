@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MICEConfig
+import MICEDaemon
 import MICEForwarder
 
 /// The DataForwarder daemon: follows the configured log files and forwards every line to the
@@ -66,7 +67,11 @@ struct DataForwarderCommand: AsyncParsableCommand {
         let forwarder = Forwarder(configuration: configuration, settings: settings, logger: logger)
         let signals = Task {
             var count = 0
-            for await number in SignalStream.termination() {
+            for await number in TerminationSignals.stream() {
+                if number == SIGHUP {
+                    logger.info("SIGHUP: reloading is not supported; restart to apply a new configuration")
+                    continue
+                }
                 count += 1
                 if count == 1 {
                     logger.info("signal \(number): stopping after the lines already read")

@@ -74,7 +74,52 @@ import Testing
             config.entries.map(\.decoder)
                 == Array(repeating: .init(name: "mice-dec-logformat", configFile: nil), count: 2))
         #expect(config.entries.map(\.timerInterval) == [1, 1])
+        #expect(config.entries.map(\.postprocessor.name) == ["mice-pop-rawlog", "mice-pop-syslog"])
+        #expect(config.entries.map(\.linkMode) == [.acked, .acked])
         #expect(config.user == "nobody")
+        #expect(config.layout == "seed")
+        #expect(config.stateDirectory == "/var/lib/M-ICE/bufferdaemon")
+    }
+
+    @Test func originalFilesGetTheDefaultsOfTheNewKeys() throws {
+        for name in ["aa", "combined", "mngmthost", "rawlogdb"] {
+            let config = try BufferDaemonConfig.load(path: Repository.fixture("original-bufferdaemon-\(name).conf"))
+            #expect(
+                config.entries.allSatisfy { $0.linkMode == .acked && $0.overflow == .block && $0.batchSize == 1000 })
+            #expect(config.layout == "seed")
+            #expect(config.stateDirectory == "/var/lib/M-ICE/bufferdaemon")
+        }
+    }
+
+    @Test func perEntryLinkOverloadAndBatchLists() throws {
+        let text = Self.text(
+            extra: "[LINK]\nLINKMODE = legacy\n[OVERLOAD]\nOVERFLOW = drop-oldest\n[BATCHES]\nBATCHSIZE = 50\n"
+                + "[MISC]\nLAYOUT = 0.2\nSTATEDIR = /srv/bd")
+        let config = try BufferDaemonConfig.parse(text, file: "n.conf")
+        #expect(config.entries[0].linkMode == .legacy)
+        #expect(config.entries[0].overflow == .dropOldest)
+        #expect(config.entries[0].batchSize == 50)
+        #expect(config.layout == "0.2")
+        #expect(config.stateDirectory == "/srv/bd")
+    }
+
+    @Test func portZeroPicksAFreePortAndMayRepeat() throws {
+        let config = try BufferDaemonConfig.parse(Self.text(port: "0"), file: "z.conf")
+        #expect(config.entries[0].listen == .tcp(host: "127.0.0.1", port: 0))
+    }
+
+    @Test(arguments: [
+        ("[LINK]\nLINKMODE = fast", "LINKMODE", ConfigError.Code.invalidValue),
+        ("[OVERLOAD]\nOVERFLOW = overwrite", "OVERFLOW", .invalidValue),
+        ("[BATCHES]\nBATCHSIZE = 0", "BATCHSIZE", .invalidValue),
+        ("[BATCHES]\nBATCHSIZE = {\n 1\n 2\n}", "BATCHSIZE", .listLengthMismatch),
+        ("[MISC]\nLAYOUT = 0.3", "LAYOUT", .invalidValue),
+    ])
+    func badNewKeysNameTheirLine(extra: String, key: String, code: ConfigError.Code) {
+        let error = configError { _ = try BufferDaemonConfig.parse(Self.text(extra: extra), file: "k.conf") }
+        #expect(error?.code == code)
+        #expect(error?.key == key)
+        #expect(error?.line == 16)
     }
 
     @Test func unixSocketEntryIgnoresItsPort() throws {

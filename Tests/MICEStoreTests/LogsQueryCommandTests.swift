@@ -5,6 +5,7 @@ import Foundation
 import MICECore
 import MICERecords
 import MICEStore
+import MICETestSupport
 import Testing
 
 /// `micectl logs query`, the built binary, on a database the store wrote.

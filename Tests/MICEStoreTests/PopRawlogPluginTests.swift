@@ -9,6 +9,7 @@ import MICEPluginHost
 import MICEPluginManifest
 import MICERecords
 import MICEStore
+import MICETestSupport
 import MICEWire
 import Testing
 

@@ -4,6 +4,7 @@
 import Foundation
 import MICERecords
 import MICEStore
+import MICETestSupport
 import Testing
 
 /// The PostgreSQL backend against a real server that the test starts (PostgresTestServer).

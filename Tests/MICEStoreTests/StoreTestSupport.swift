@@ -4,6 +4,7 @@
 import Foundation
 import MICERecords
 import MICEStore
+import MICETestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -159,5 +160,12 @@ enum StoreTests {
             status: process.terminationStatus,
             output: String(decoding: try Data(contentsOf: outputURL), as: UTF8.self),
             errorText: String(decoding: try Data(contentsOf: errorURL), as: UTF8.self))
+    }
+}
+
+extension PostgresTestServer {
+    /// The settings a store connects with.
+    var settings: PostgresSettings {
+        PostgresSettings(host: "127.0.0.1", port: port, user: user, password: password, database: "mice")
     }
 }

@@ -5,6 +5,10 @@ import MICECore
 import MICEPluginKit
 import MICEWire
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A module for tests and benchmarks, built on the real SDK.
 ///
 /// Configuration `mode`:
@@ -13,6 +17,8 @@ import MICEWire
 /// - `length`: returns the data length;
 /// - `fail-config`: rejects its configuration (exit 78);
 /// - `throw`: every call fails with a module-specific ERROR 100.
+///
+/// `delayMilliseconds` (default 0) makes every call take that long: a slow store.
 @main
 struct TestPlugin: PluginModule {
     static let pluginName = "mice-test-plugin"
@@ -25,6 +31,7 @@ struct TestPlugin: PluginModule {
 
     let mode: Mode
     let initValue: Int64
+    let delay: Int64
 
     init(context: PluginContext) throws {
         let name = context.config["mode"]?.stringValue ?? "keep"
@@ -33,9 +40,11 @@ struct TestPlugin: PluginModule {
         }
         self.mode = mode
         self.initValue = context.config["init"]?.intValue ?? 0
+        self.delay = context.config["delayMilliseconds"]?.intValue ?? 0
     }
 
     mutating func call(_ input: CallInput, reply: inout [UInt8]) throws -> Int32 {
+        if delay > 0 { usleep(UInt32(delay * 1000)) }
         switch mode {
         case .keep, .failConfig:
             return 0

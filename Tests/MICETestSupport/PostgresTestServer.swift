@@ -3,9 +3,7 @@
 
 import Foundation
 import Logging
-import MICEStore
 import PostgresNIO
-import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -21,26 +19,21 @@ import Glibc
 /// the server, so stopping it is one signal to a pid we own. The folder is handed to that user.
 /// The role `mice` logs in with a password (scram-sha-256) over TCP.
 /// A test fixture that could not be set up; the message says what to install or fix.
-struct TestSetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestSetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
-final class PostgresTestServer {
-    let folder: String
-    let port: Int
-    let user = "mice"
+public final class PostgresTestServer {
+    public let folder: String
+    public let port: Int
+    public let user = "mice"
     /// A password with characters a URL must escape.
-    let password: String
+    public let password: String
     private let process: Process
 
-    /// The settings a store connects with.
-    var settings: PostgresSettings {
-        PostgresSettings(host: "127.0.0.1", port: port, user: user, password: password, database: "mice")
-    }
-
     /// The same as a URL, password percent-encoded.
-    var url: String {
+    public var url: String {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         let escaped = password.addingPercentEncoding(withAllowedCharacters: allowed) ?? password
         return "postgres://\(user):\(escaped)@127.0.0.1:\(port)/mice"
@@ -54,7 +47,7 @@ final class PostgresTestServer {
     }
 
     /// Starts a server, runs `body`, stops the server and removes its folder.
-    static func with<Result>(_ body: (PostgresTestServer) async throws -> Result) async throws -> Result {
+    public static func with<Result>(_ body: (PostgresTestServer) async throws -> Result) async throws -> Result {
         let server = try await start()
         let outcome: Swift.Result<Result, any Error>
         do {
@@ -101,7 +94,7 @@ final class PostgresTestServer {
         return ([setpriv, "--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "--"], uid, gid)
     }
 
-    static func start() async throws -> PostgresTestServer {
+    public static func start() async throws -> PostgresTestServer {
         let bin = try binaries()
         let privileges = try unprivileged()
         let folder = "/tmp/mice-pg-\(UUID().uuidString.prefix(12))"
@@ -121,11 +114,12 @@ final class PostgresTestServer {
                 bin + "/initdb", "-D", folder + "/data", "-U", "mice", "--pwfile=\(passwordFile)",
                 "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
             ]
-        let initdb = try await StoreTests.run(initdbArgv[0], Array(initdbArgv.dropFirst()), timeout: .seconds(120))
+        let initdb = try runProgram(initdbArgv[0], Array(initdbArgv.dropFirst()), timeout: 120)
         guard initdb.status == 0 else {
             try? fileManager.removeItem(atPath: folder)
             throw TestSetupError(
-                "initdb failed (\(initdb.status)): \(initdb.errorText)\(initdb.output)")
+                "initdb failed (\(initdb.status)): \(initdb.errorText)\(String(decoding: initdb.output, as: UTF8.self))"
+            )
         }
 
         var lastLog = ""
@@ -199,7 +193,7 @@ final class PostgresTestServer {
     // MARK: - Stop
 
     /// Fast shutdown (SIGINT), SIGKILL after 30 s; then the folder is removed.
-    func stop(removingFolder: Bool = true) async {
+    public func stop(removingFolder: Bool = true) async {
         if process.isRunning {
             kill(process.processIdentifier, SIGINT)
             let deadline = ContinuousClock.now + .seconds(30)
@@ -208,7 +202,7 @@ final class PostgresTestServer {
             }
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
-                Issue.record("PostgreSQL did not stop within 30 s after SIGINT; killed")
+                FileHandle.standardError.write(Data("PostgreSQL did not stop within 30 s after SIGINT; killed\n".utf8))
             }
             process.waitUntilExit()
         }
@@ -216,12 +210,12 @@ final class PostgresTestServer {
     }
 
     /// Runs one SQL statement as the test's superuser (for fixtures such as triggers).
-    func execute(_ sql: String) async throws {
+    public func execute(_ sql: String) async throws {
         _ = try await rows(sql)
     }
 
     /// The first column of every row `sql` returns, as text.
-    func rows(_ sql: String) async throws -> [String] {
+    public func rows(_ sql: String) async throws -> [String] {
         let logger = Logger(label: "mice.test.pg", factory: { _ in SwiftLogNoOpLogHandler() })
         let connection = try await PostgresConnection.connect(
             configuration: PostgresConnection.Configuration(
