@@ -118,7 +118,9 @@ total=$(wc -l < "$sample")
 echo "appending the $total lines of $sample in four pieces, one with a line cut in two..."
 head -n 500 "$sample" >> "$work/watched.log"
 sed -n '501,1000p' "$sample" >> "$work/watched.log"
-line=$(sed -n 1001p "$sample"); printf '%s' "${line:0:20}" >> "$work/watched.log"
+line=$(sed -n 1001p "$sample")
+printf '%s' "${line:0:20}" >> "$work/watched.log"
+sleep 0.2  # the forwarder sees the first piece alone, and must wait for the rest of the line
 printf '%s\n' "${line:20}" >> "$work/watched.log"
 sed -n "1002,${total}p" "$sample" >> "$work/watched.log"
 rows=0
