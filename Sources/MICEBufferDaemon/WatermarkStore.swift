@@ -74,10 +74,9 @@ public final class WatermarkStore: Sendable {
     /// Notes that `sequence` of `sender` was handed to the pipeline (call before it can complete).
     public func admitted(_ sequence: UInt64, from sender: String) {
         state.withLock { state in
-            var entry = state.senders[sender] ?? Sender(saved: 0, highestAdmitted: 0)
-            entry.outstanding.insert(sequence)
-            entry.highestAdmitted = max(entry.highestAdmitted, sequence)
-            state.senders[sender] = entry
+            // Mutated in place: a copy of the entry would copy its set for every record.
+            state.senders[sender, default: Sender(saved: 0, highestAdmitted: 0)].outstanding.insert(sequence)
+            if sequence > state.senders[sender]!.highestAdmitted { state.senders[sender]!.highestAdmitted = sequence }
         }
     }
 
