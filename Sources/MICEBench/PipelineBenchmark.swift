@@ -151,7 +151,7 @@ public enum PipelineBenchmark {
             }
             if elapsed >= configuration.pacedSeconds, nextChunk == chunks.count { break }
             if elapsed >= configuration.pacedSeconds + 60 { break }
-            usleep(1000)
+            usleep(2000)
         }
         let total = appended
         let final = try rows.wait(for: total, idleTimeout: 10, diagnostics: { "" }, throwing: false)
@@ -197,7 +197,7 @@ public enum PipelineBenchmark {
         [TIME_INTERVALS]
         TIMEINV = 1
         [CACHE_AND_RINGBUFFER]
-        RBSIZE = 20000
+        RBSIZE = 4000
         [SECURITY_AND_PRIVACY]
         USER = \(account.user)
         GROUP = \(account.group)
@@ -289,7 +289,7 @@ public final class RowCounter {
         var last = try current()
         var lastChange = Date()
         while last < count {
-            usleep(1000)
+            usleep(5000)
             let now = try current()
             if now != last {
                 last = now

@@ -251,7 +251,7 @@ public final class SQLiteRawLogStore: RawLogStore {
         case .text(let text): return text.databaseValue
         case .integer(let integer): return integer.databaseValue
         case .blob(let bytes): return Data(bytes).databaseValue
-        case .timestamp(let date): return date.databaseValue
+        case .timestamp(let date): return SQLiteTimestamp.text(date).databaseValue
         case .null: return .null
         }
     }

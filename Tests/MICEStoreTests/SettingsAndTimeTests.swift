@@ -3,7 +3,9 @@
 
 import Foundation
 import MICERecords
+import GRDB
 import MICEStore
+import MICETestSupport
 import Testing
 
 /// Reading times and PostgreSQL URLs; dispatching records to tables.
@@ -108,5 +110,22 @@ struct SettingsAndTimeTests {
         #expect(RawLogTableFormatter.escaped([0x1B, 0x5B, 0x07, 0x0A, 0x5C, 0x7F]) == "\\x1B[\\x07\\x0A\\x5C\\x7F")
         #expect(RawLogTableFormatter.escaped([0xC2, 0x9B, 0x41]) == "\\xC2\\x9BA", "C1 controls are escaped")
         #expect(RawLogTableFormatter.escaped([0xE2, 0x82]) == "\\xE2\\x82")
+    }
+}
+
+@Suite("SQLite timestamp text")
+struct SQLiteTimestampTextTests {
+    @Test("the fast formatter writes what GRDB's Date storage writes, and GRDB reads it back")
+    func matchesGRDB() throws {
+        var generator = SplitMix64(seed: 7)
+        let database = try DatabaseQueue()
+        for _ in 0..<2000 {
+            let seconds = Double(generator.next() % 4_102_444_800) + Double(generator.next() % 1000) / 1000 + 0.0004
+            let date = Date(timeIntervalSince1970: seconds)
+            let ours = SQLiteTimestamp.text(date)
+            #expect(ours == date.databaseValue.storage.value as? String)
+            let back = try database.read { db in try Date.fetchOne(db, sql: "SELECT ?", arguments: [ours]) }
+            #expect(back.map { abs($0.timeIntervalSince(date)) < 0.001 } == true)
+        }
     }
 }
