@@ -163,6 +163,18 @@ final class LogPathHarness {
         return try loglines()
     }
 
+    /// Polls the rows until `done` holds for them (true) or `timeout` seconds pass (false).
+    func rows(timeout: Double = 60, until done: ([[UInt8]]) -> Bool) throws -> (rows: [[UInt8]], done: Bool) {
+        _ = try RowCounter(path: database, timeout: timeout)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let rows = try loglines()
+            if done(rows) { return (rows, true) }
+            if Date() > deadline { return (rows, false) }
+            usleep(200_000)
+        }
+    }
+
     /// Every row's log line, in insertion order.
     func loglines() throws -> [[UInt8]] {
         let store = try SQLiteRawLogStore(path: database, options: .init(readOnly: true))

@@ -55,7 +55,8 @@ import Testing
         let started = ContinuousClock.now
         await queue.push(Array(0..<10))
         #expect(await batch == Array(0..<10))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Far below the 30 s timeout (the bound is loose: a loaded CI machine may stall for seconds).
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func closeReleasesAWaitingProducer() async {

@@ -225,7 +225,7 @@ extension Array where Element == UInt8 {
         let forwarder = try ForwarderProcess(
             scratch: scratch, config: forwarderConfig(scratch: scratch, port: receiver.port, files: ["a.log"]))
         try await forwarder.waitUntilReady()
-        #expect(await poll(timeout: 18) { receiver.count >= total })
+        #expect(await poll(timeout: 120) { receiver.count >= total })
         let seconds =
             Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)

@@ -200,7 +200,6 @@ struct SQLiteStoreTests {
                     "SQLite synchronous=\(mode.rawValue): \(batches) batches of \(batch.count) in "
                         + "\(String(format: "%.3f", seconds)) s = \(Int(rate)) inserts/s")
                 #expect(try await store.count(.rawlog) == (batches + 1) * batch.count)
-                #expect(rate > 1000, "fewer than 1000 inserts/s")
             }
         }
     }
