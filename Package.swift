@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
         .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
         .target(
-            name: "MICEDaemon", dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", logging],
+            name: "MICEDaemon",
+            dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", argumentParser, logging],
             swiftSettings: swiftSettings),
         // Follows log files (inotify or polling), rotation, truncation, persisted read positions.
         .target(name: "MICETail", dependencies: ["MICEConfig", logging, dequeModule], swiftSettings: swiftSettings),
@@ -121,7 +122,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", "MICEBench", argumentParser,
+                "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -134,7 +135,9 @@ let package = Package(
         .executableTarget(
             name: "mice-bufferdaemon",
             dependencies: [
-                "MICEBufferDaemon", "MICEConfig", "MICECore", "MICEFdServer", "MICETransport", argumentParser, logging,
+                "MICEBufferDaemon", "MICEConfig", "MICECore", "MICEDaemon", "MICEFdServer", "MICETransport",
+                argumentParser,
+                logging,
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,6 +7,7 @@ import Logging
 import MICEBufferDaemon
 import MICEConfig
 import MICECore
+import MICEDaemon
 import MICEFdServer
 import MICETransport
 
@@ -26,38 +27,13 @@ struct BufferDaemonCommand: AsyncParsableCommand {
     @Option(name: [.customShort("f"), .customLong("config")], help: "The configuration file.")
     var config = "/etc/M-ICE/bufferdaemon.conf"
 
-    @Option(help: "The plugins root (overrides MODPATH).")
-    var plugins: String?
-
-    @Option(help: "Folder of the @bin/ plugin executables (default: this program's folder).")
-    var binDir: String?
+    @OptionGroup var common: DaemonCommandOptions
 
     @Option(help: "State directory: watermarks, module state (overrides STATEDIR).")
     var stateDir: String?
 
-    @Option(help: "Written (JSON) once every listener is bound.")
-    var readyFile: String?
-
-    @Option(help: "JSON counters per entry, rewritten every second and at exit.")
-    var statsFile: String?
-
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
-
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-            throw ValidationError("unknown log level \"\(logLevel)\"")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = {
-            var logger = Logger(label: "mice.bufferdaemon")
-            logger.logLevel = level
-            return logger
-        }()
+        let logger = try common.bootstrapLogging(label: "mice.bufferdaemon")
 
         let configuration: BufferDaemonConfig
         do {
@@ -67,8 +43,8 @@ struct BufferDaemonCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let options = BufferDaemonOptions(
-            pluginsRoot: plugins ?? configuration.modulePath,
-            binDirectory: binDir ?? Self.executableDirectory(),
+            pluginsRoot: common.plugins ?? configuration.modulePath,
+            binDirectory: common.binDirectory,
             stateDirectory: stateDir ?? configuration.stateDirectory,
             layout: configuration.layout)
         let daemon: BufferDaemon
@@ -81,14 +57,20 @@ struct BufferDaemonCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
 
-        let signals = SignalWatcher { signal in
-            logger.info("signal \(signal): stopping")
-            daemon.stop()
+        let signals = Task {
+            for await number in TerminationSignals.stream() {
+                if number == SIGHUP {
+                    logger.info("SIGHUP: reloading is not supported; restart to apply a new configuration")
+                    continue
+                }
+                logger.info("signal \(number): stopping")
+                daemon.stop()
+            }
         }
         defer { signals.cancel() }
 
-        let readyFile = self.readyFile
-        let statsFile = self.statsFile
+        let readyFile = common.readyFile
+        let statsFile = common.statsFile
         let stats = statsFile.map { StatsWriter(path: $0, daemon: daemon, logger: logger) }
         do {
             try await daemon.run { bound in
@@ -135,13 +117,6 @@ struct BufferDaemonCommand: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return Array(try encoder.encode(value)) + [0x0A]
-    }
-
-    static func executableDirectory() -> String? {
-        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
-            return nil
-        }
-        return URL(fileURLWithPath: path).deletingLastPathComponent().path
     }
 
     static func printError(_ text: String) {

@@ -19,20 +19,10 @@ struct DataForwarderCommand: AsyncParsableCommand {
     @Option(name: [.customShort("f"), .customLong("config")], help: "The configuration file.")
     var config = "/etc/M-ICE/dataforwarder.conf"
 
-    @Option(name: .customLong("plugins"), help: "The plugins folder (overrides MODPATH).")
-    var plugins: String?
-
-    @Option(help: "Where mice-fdserver and the module executables are (default: this program's folder).")
-    var binDir: String?
+    @OptionGroup var common: DaemonCommandOptions
 
     @Option(help: "The spool folder (overrides SPOOLDIR).")
     var spoolDir: String?
-
-    @Option(help: "JSON file written once the files are followed and the links are set up.")
-    var readyFile: String?
-
-    @Option(help: "JSON file with the counters, rewritten every second and at exit.")
-    var statsFile: String?
 
     @Flag(help: "Open the log files through the fd server also when not started as root.")
     var fdServer = false
@@ -40,19 +30,8 @@ struct DataForwarderCommand: AsyncParsableCommand {
     @Option(help: "Seconds the links get at a clean stop to deliver what is spooled.")
     var deliveryTimeout: Double = 5
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
-
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-            throw ValidationError("--log-level: unknown level \"\(logLevel)\"")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "mice.dataforwarder")
+        let logger = try common.bootstrapLogging(label: "mice.dataforwarder")
         let configuration: DataForwarderConfig
         do {
             configuration = try DataForwarderConfig.load(path: config)
@@ -61,8 +40,8 @@ struct DataForwarderCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         let settings = ForwarderSettings(
-            pluginsRoot: plugins, binDirectory: binDir ?? Self.executableDirectory(), spoolDirectory: spoolDir,
-            readyFile: readyFile, statsFile: statsFile, forceFdServer: fdServer,
+            pluginsRoot: common.plugins, binDirectory: common.binDirectory, spoolDirectory: spoolDir,
+            readyFile: common.readyFile, statsFile: common.statsFile, forceFdServer: fdServer,
             deliveryTimeout: .milliseconds(Int(max(0, deliveryTimeout) * 1000)))
         let forwarder = Forwarder(configuration: configuration, settings: settings, logger: logger)
         let signals = Task {
@@ -94,12 +73,5 @@ struct DataForwarderCommand: AsyncParsableCommand {
 
     private func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-
-    /// The folder of the running executable.
-    private static func executableDirectory() -> String {
-        let path =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: path).deletingLastPathComponent().path
     }
 }

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MICECore
+import MICEDaemon
 import MICEPluginHost
 import MICEPluginManifest
 
@@ -116,8 +117,4 @@ struct BenchCommand: AsyncParsableCommand {
 }
 
 /// The directory of the running executable: where `@bin/` programs are by default.
-func executableDirectory() -> String {
-    let path =
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    return URL(fileURLWithPath: path).deletingLastPathComponent().path
-}
+func executableDirectory() -> String { DaemonCommandOptions.executableDirectory() }
