@@ -129,7 +129,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", "MICEBench", argumentParser,
+                "MICEPseudonym", "MICEStore", "MICEBench", "MICEAnalysis", "MICEIDMEF", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
