@@ -71,7 +71,8 @@ public final class AnalysisEngine {
                 compiled.append(try PatternCompiler.compile(pattern))
             } catch {
                 let rule = ruleset.rules[indexes.firstIndex { $0.contains(index) } ?? 0]
-                throw AnalysisError(.invalidPattern, file: rule.location.file, line: rule.location.line, error.description)
+                throw AnalysisError(
+                    .invalidPattern, file: rule.location.file, line: rule.location.line, error.description)
             }
         }
         regexes = compiled
@@ -224,7 +225,8 @@ public final class AnalysisEngine {
             state = State()
             return false
         }
-        for operation in rule.contexts where operation.kind == .new || operation.kind == .set || operation.kind == .add {
+        for operation in rule.contexts where operation.kind == .new || operation.kind == .set || operation.kind == .add
+        {
             guard let name = operation.name.resolve(captures) else { continue }
             if operation.kind == .new && contexts[name] != nil { continue }
             contexts[name] = (state.fields, operation.expire > 0 ? pass.time + operation.expire : .infinity)

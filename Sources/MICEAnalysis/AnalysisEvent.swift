@@ -101,7 +101,9 @@ public struct AnalysisEvent: Sendable, Hashable {
                 ("address", value.address), ("host", value.host), ("port", value.port), ("user", value.user),
                 ("process", value.process), ("service", value.service),
             ]
-            out += "{" + parts.map { JSONText.quoted($0.0) + ":" + ($0.1.map(JSONText.quoted) ?? "null") }
+            out +=
+                "{"
+                + parts.map { JSONText.quoted($0.0) + ":" + ($0.1.map(JSONText.quoted) ?? "null") }
                 .joined(separator: ",") + "}"
         }
         string("kind", kind.rawValue)
@@ -139,7 +141,8 @@ public enum JSONText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
+            case _
+            where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)

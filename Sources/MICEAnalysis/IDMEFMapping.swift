@@ -61,7 +61,8 @@ extension AnalysisEvent {
             references.append(
                 IDMEFReference(
                     origin: fields["classification.reference(0).origin"] ?? "vendor-specific", name: name,
-                    url: fields["classification.reference(0).url"] ?? "", meaning: fields["classification.reference(0).meaning"]))
+                    url: fields["classification.reference(0).url"] ?? "",
+                    meaning: fields["classification.reference(0).meaning"]))
         }
         var additional: [IDMEFAdditionalData] = []
         additional.append(IDMEFAdditionalData(meaning: "Rule ID", value: .string(ruleID)))

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
-import MICERegex
 import MICEIDMEF
+import MICERegex
 
 /// Loads the M-ICE rule format (etc/rules/*.rules, described in docs/rules.md).
 ///
@@ -42,7 +42,8 @@ public enum MICERulesetLoader {
     /// Loads one file, or every `*.rules` file of a directory in name order.
     public static func load(path: String) throws(AnalysisError) -> Ruleset {
         var rules: [AnalysisRule] = []
-        let files = RuleFiles.isDirectory(path) ? RuleFiles.list(path, suffix: ".rules").map { path + "/" + $0 } : [path]
+        let files =
+            RuleFiles.isDirectory(path) ? RuleFiles.list(path, suffix: ".rules").map { path + "/" + $0 } : [path]
         for file in files {
             rules += try parse(try RuleFiles.read(file), file: file)
         }
@@ -109,7 +110,8 @@ public enum MICERulesetLoader {
             }
             let key = line[..<equals].trimmingSpaces().lowercased()
             let value = line[line.index(after: equals)...].trimmingSpaces()
-            try apply(key: key, value: value, to: &current!, thresholds: &thresholdAssignments, file: file, line: lineNumber)
+            try apply(
+                key: key, value: value, to: &current!, thresholds: &thresholdAssignments, file: file, line: lineNumber)
         }
         try finish()
         return rules
@@ -158,7 +160,9 @@ public enum MICERulesetLoader {
         default:
             if key.hasPrefix("threshold.") {
                 let rest = String(key.dropFirst(10))
-                guard let path = shortKeys[rest] ?? (rest.hasPrefix("idmef.") ? IDMEFPath.normalized(String(rest.dropFirst(6))) : nil)
+                guard
+                    let path = shortKeys[rest]
+                        ?? (rest.hasPrefix("idmef.") ? IDMEFPath.normalized(String(rest.dropFirst(6))) : nil)
                 else { throw fail(.unknownKey, "unknown key \(key)") }
                 thresholds.append(try checked(path: path, value))
             } else if let path = shortKeys[key] {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
-import MICERegex
 import MICEConfig
+import MICERegex
 
 /// Loads the original `mice_mod_pop_aa_regex.conf` (parsecfg INI syntax): its rule sections
 /// become rules whose id and classification are the original alert IDs (`0x1010` …), tried in
@@ -156,7 +156,8 @@ public enum OriginalRulesetLoader {
                 ]
                 if let completion = kind.completion {
                     rule.assignments.append(
-                        AnalysisRule.Assignment(path: IDMEFPath.completion, value: RuleTemplate(parts: [.literal(completion)]))
+                        AnalysisRule.Assignment(
+                            path: IDMEFPath.completion, value: RuleTemplate(parts: [.literal(completion)]))
                     )
                 }
                 rule.isLast = true
@@ -165,7 +166,8 @@ public enum OriginalRulesetLoader {
             }
         }
         return Ruleset(
-            format: .original, rules: rules, topLevel: Array(rules.indices), defaultSendTo: sendTo["DEFAULT"] ?? AnalysisRule.SendTo.none)
+            format: .original, rules: rules, topLevel: Array(rules.indices),
+            defaultSendTo: sendTo["DEFAULT"] ?? AnalysisRule.SendTo.none)
     }
 
     /// The first character decides, as in the original: N, M, A or B.

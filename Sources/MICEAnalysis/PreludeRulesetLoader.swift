@@ -196,7 +196,9 @@ public struct PreludeRulesetLoader {
         case "min-optregex-match": rule.minimumOptionalRegexMatches = Int(value) ?? 0
         case "goto", "optgoto":
             let bounds = value.split(separator: "-", maxSplits: 1).map { UInt(String($0).trimmingSpaces()) }
-            guard let low = bounds.first ?? nil else { return warn(.invalidValue, "could not parse goto value '\(value)'") }
+            guard let low = bounds.first ?? nil else {
+                return warn(.invalidValue, "could not parse goto value '\(value)'")
+            }
             let high = bounds.count > 1 ? (bounds[1] ?? low) : low
             guard high >= low, high - low < 10_000 else { return warn(.invalidValue, "bad goto range '\(value)'") }
             for id in low...high {

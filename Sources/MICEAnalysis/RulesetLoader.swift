@@ -8,7 +8,9 @@ public enum RulesetLoader {
     /// format; a file with the original sections (`[AUTH]`, `[HOST_INFO]`, …) is aa_regex.
     public static func load(path: String) throws(AnalysisError) -> Ruleset {
         if RuleFiles.isDirectory(path) {
-            if RuleFiles.exists(path + "/pcre.rules") { return try PreludeRulesetLoader.load(path: path + "/pcre.rules") }
+            if RuleFiles.exists(path + "/pcre.rules") {
+                return try PreludeRulesetLoader.load(path: path + "/pcre.rules")
+            }
             return try MICERulesetLoader.load(path: path)
         }
         let text = try RuleFiles.read(path)

@@ -48,7 +48,8 @@ public struct SyslogGenerator {
                 line =
                     "sshd[\(pid)]: Failed password for invalid user \(user)\(below(100)) from \(address()) port \(1024 + below(60_000)) ssh2"
             case 38..<46:
-                line = "sshd[\(pid)]: Accepted publickey for \(user) from \(address()) port \(1024 + below(60_000)) ssh2"
+                line =
+                    "sshd[\(pid)]: Accepted publickey for \(user) from \(address()) port \(1024 + below(60_000)) ssh2"
             case 46..<52:
                 line = "sshd[\(pid)]: Received disconnect from \(address()) port \(1024 + below(60_000)):11: Bye Bye"
             case 52..<60:

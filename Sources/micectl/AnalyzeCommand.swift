@@ -68,7 +68,9 @@ struct AnalyzeCommand: ParsableCommand {
         let start = Date()
         var alertNumber = 0
         for file in files {
-            guard let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            guard
+                let data = file == "-"
+                    ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
             else { throw ValidationError("cannot read \(file)") }
             let name = file == "-" ? "stdin" : file
             data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in

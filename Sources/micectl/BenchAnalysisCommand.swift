@@ -88,12 +88,16 @@ extension BenchCommand {
             if json {
                 print("{" + result.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
             } else {
-                for (key, value) in result { print("\(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)") }
+                for (key, value) in result {
+                    print("\(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)")
+                }
             }
         }
 
         /// Runs prelude-lml in batch mode; nil when it is not installed.
-        private func runPrelude(logPath: String, directory: String) throws -> (rate: Double, alerts: Int, seconds: Double)? {
+        private func runPrelude(logPath: String, directory: String) throws -> (
+            rate: Double, alerts: Int, seconds: Double
+        )? {
             guard FileManager.default.isExecutableFile(atPath: preludeLml) else { return nil }
             let config = directory + "/prelude-lml.conf"
             let text = """
