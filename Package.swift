@@ -59,6 +59,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
+        // Hyperscan (libhyperscan-dev): every rule pattern of a ruleset in one pass over a line.
+        .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libhyperscan-dev"])]),
+        // The IDMEF (RFC 4765) value model and its XML writer.
+        .target(name: "MICEIDMEF", swiftSettings: swiftSettings),
+        // The analysis engine: rule formats (original aa_regex, M-ICE rules, prelude-lml), matching, thresholds.
+        .target(
+            name: "MICEAnalysis", dependencies: ["MICEIDMEF", "MICERegex", "MICEConfig", "CHyperscan"],
+            swiftSettings: swiftSettings),
         .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
@@ -122,7 +130,8 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", argumentParser,
+                "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF",
+                argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -270,6 +279,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICELogFormatTests", dependencies: ["MICELogFormat", "MICERecords"], swiftSettings: swiftSettings),
         .testTarget(

@@ -7,6 +7,7 @@ packages=(
     build-essential pkg-config make python3 util-linux procps
     libmcrypt-dev libpcre2-dev libjansson-dev
     libsqlite3-dev postgresql  # SQLite for GRDB; the PostgreSQL server the MICEStore tests start
+    libhyperscan-dev prelude-lml libxml2-utils  # analysis: Hyperscan, prelude-lml rulesets + bench, xmllint
 )
 optional=(shellcheck)
 
@@ -43,6 +44,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
         as_root apt-get install -y -qq --no-install-recommends "$package" ||
             echo "setup: WARNING: optional package $package could not be installed" >&2
     done
+fi
+
+# The IDMEF DTD that prelude-manager ships, without installing the daemon: .cache/idmef/idmef-message.dtd
+dtd_cache="$(cd "$(dirname "$0")/.." && pwd)/.cache/idmef"
+if [ ! -f "$dtd_cache/idmef-message.dtd" ]; then
+    mkdir -p "$dtd_cache/deb"
+    (cd "$dtd_cache/deb" && apt-get download prelude-manager >/dev/null 2>&1) || {
+        as_root apt-get update -qq && (cd "$dtd_cache/deb" && apt-get download prelude-manager)
+    }
+    dpkg-deb -x "$dtd_cache"/deb/prelude-manager_*.deb "$dtd_cache/deb/x"
+    cp "$dtd_cache/deb/x/usr/share/prelude-manager/xmlmod/idmef-message.dtd" "$dtd_cache/idmef-message.dtd"
+    rm -rf "$dtd_cache/deb"
 fi
 
 command -v swift >/dev/null 2>&1 || {

@@ -28,6 +28,8 @@ public final class PCRERegex {
     public let isJITCompiled: Bool
     /// Names of the named capture groups, by group number.
     public let groupNames: [Int: String]
+    /// How many capture groups the pattern has (group 0, the whole match, not counted).
+    public let captureCount: Int
 
     /// Compiles `pattern`.
     /// - Throws: ``RegexError`` with the offset in the pattern where PCRE2 stopped.
@@ -51,6 +53,9 @@ public final class PCRERegex {
         self.matchData = data
         self.isJITCompiled = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
         self.groupNames = PCRERegex.readGroupNames(compiled)
+        var captures: UInt32 = 0
+        _ = pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &captures)
+        self.captureCount = Int(captures)
     }
 
     deinit {

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+// M-ICE: Modular Intrusion Detection and Countermeasure Environment
+
+import ArgumentParser
+import Foundation
+import MICEAnalysis
+
+extension BenchCommand {
+    /// `micectl bench analysis`: our engine against `prelude-lml --batch-mode --dry-run` on the
+    /// same generated syslog file and the same prelude-lml ruleset.
+    struct AnalysisBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "analysis",
+            abstract: "Lines/s of the analysis engine and of prelude-lml on a generated syslog file.",
+            discussion: """
+                Generates a deterministic syslog file (sshd and other traffic), loads prelude-lml's \
+                pcre.rules, replays the file through the engine (Hyperscan + PCRE2) and through \
+                `prelude-lml --batch-mode --dry-run --metadata=head,nowrite --no-resolve`, and prints \
+                both rates and alert counts. Build with `swift build -c release`.
+                """
+        )
+
+        @Flag(name: .long, help: "Print one JSON object.")
+        var json = false
+
+        @Option(name: .long, help: "Lines to generate.")
+        var lines = 200_000
+
+        @Option(name: .long, help: "The prelude-lml ruleset.")
+        var ruleset = "/etc/prelude-lml/ruleset/pcre.rules"
+
+        @Option(name: .long, help: "The prelude-lml program.")
+        var preludeLml = "/usr/bin/prelude-lml"
+
+        mutating func run() throws {
+            var generator = SyslogGenerator()
+            let content = generator.lines(lines)
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "mice-bench-analysis-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let logPath = directory.appendingPathComponent("bench.log").path
+            _ = FileManager.default.createFile(atPath: logPath, contents: Data(content))
+
+            let loaded: Ruleset
+            let engine: AnalysisEngine
+            do {
+                loaded = try PreludeRulesetLoader.load(path: ruleset)
+                engine = try AnalysisEngine(ruleset: loaded)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var alerts = 0
+            content.withUnsafeBytes { bytes in
+                var lineStart = 0
+                var number = 0
+                while lineStart < bytes.count {
+                    var lineEnd = lineStart
+                    while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                    number += 1
+                    let events = engine.analyze(
+                        UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]), lineNumber: number, time: 0)
+                    alerts += events.count { $0.kind == .alert }
+                    lineStart = lineEnd + 1
+                }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let rate = Double(lines) / seconds
+            let prelude = try runPrelude(logPath: logPath, directory: directory.path)
+            let rss = Self.maxRSSMegabytes()
+            var result: [(String, String)] = [
+                ("lines", String(lines)), ("seconds", String(format: "%.3f", seconds)),
+                ("lines_per_s", String(Int(rate))), ("alerts", String(alerts)),
+                ("hyperscan_patterns", String(engine.statistics.hyperscanPatterns)),
+                ("pcre_fallback_patterns", String(engine.statistics.fallbackPatterns)),
+            ]
+            if let prelude {
+                result += [
+                    ("prelude_lines_per_s", String(Int(prelude.rate))), ("prelude_alerts", String(prelude.alerts)),
+                    ("prelude_seconds", String(format: "%.3f", prelude.seconds)),
+                    ("speedup", String(format: "%.2f", rate / max(prelude.rate, 1))),
+                ]
+            } else {
+                result += [("prelude_lines_per_s", "null"), ("prelude_alerts", "null"), ("speedup", "null")]
+            }
+            result.append(("rss_mb", String(format: "%.1f", rss)))
+            if json {
+                print("{" + result.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+            } else {
+                for (key, value) in result {
+                    print("\(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(value)")
+                }
+            }
+        }
+
+        /// Runs prelude-lml in batch mode; nil when it is not installed.
+        private func runPrelude(logPath: String, directory: String) throws -> (
+            rate: Double, alerts: Int, seconds: Double
+        )? {
+            guard FileManager.default.isExecutableFile(atPath: preludeLml) else { return nil }
+            let config = directory + "/prelude-lml.conf"
+            let text = """
+                [format=syslog]
+                time-format = "%b %d %H:%M:%S"
+                prefix-regex = "^(?P<timestamp>.{15}) (?P<hostname>\\S+) (?:(?P<process>\\S+?)(?:\\[(?P<pid>[0-9]+)\\])?: )?"
+                file = \(logPath)
+
+                [Pcre]
+                ruleset = \(ruleset)
+
+                """
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: preludeLml)
+            process.arguments = [
+                "--batch-mode", "--dry-run", "--metadata=head,nowrite", "--no-resolve", "--config", config,
+            ]
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard let line = output.split(separator: "\n").first(where: { $0.contains("line(s) processed in") })
+            else { throw ValidationError("prelude-lml printed no summary:\n\(output)") }
+            let words = line.split(separator: " ")
+            func number(before word: String) -> Double? {
+                guard let index = words.firstIndex(where: { $0.hasPrefix(word) }), index > 0 else { return nil }
+                return Double(words[index - 1].trimmingCharacters(in: CharacterSet(charactersIn: "(")))
+            }
+            guard let processed = number(before: "line(s)"), let seconds = number(before: "second(s)"),
+                let alerts = number(before: "alert(s)")
+            else { throw ValidationError("cannot read prelude-lml's summary: \(line)") }
+            let eps = number(before: "EPS)") ?? processed / max(seconds, 1e-9)
+            return (eps, Int(alerts), seconds)
+        }
+
+        static func maxRSSMegabytes() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_maxrss) / 1024
+        }
+    }
+}
