@@ -8,7 +8,7 @@ import MICEStore
 /// The alert database a module's configuration names, used from synchronous code (a module's
 /// frame loop or an agent's reader thread). Keys: `backend` (sqlite or postgres), `path`
 /// (sqlite; relative to the state directory), `synchronous` (full or normal), `url`, `host`,
-/// `port`, `user`, `password`, `database`, `sslmode`, `connectTimeoutSeconds` (postgres).
+/// `port`, `dbUser`, `password`, `database`, `sslmode`, `connectTimeoutSeconds` (postgres).
 public enum AlertDatabase: Sendable {
     case sqlite(SQLiteAlertStore)
     case postgres(PostgresAlertStore)
@@ -63,7 +63,7 @@ public enum AlertDatabase: Sendable {
                 }
                 settings.port = Int(number)
             }
-            if let user = try string("user") { settings.user = user }
+            if let user = try string("dbUser") { settings.user = user }
             if let password = try string("password") { settings.password = password }
             if let database = try string("database") { settings.database = database }
             if let mode = try string("sslmode") {
