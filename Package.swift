@@ -379,8 +379,8 @@ let package = Package(
         .testTarget(
             name: "MICEAlertsTests",
             dependencies: [
-                "MICEAlerts", "MICEBench", "MICERecords", "MICECrypto", "MICEStore", "MICECore", "MICETestSupport",
-                logging,
+                "MICEAlerts", "MICERecords", "MICECrypto", "MICEStore", "MICECore", "MICEDaemon", "MICEPluginHost",
+                "MICEPluginManifest", "MICEWire", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,2 +1,0 @@
-// SPDX-License-Identifier: Apache-2.0
-// M-ICE: Modular Intrusion Detection and Countermeasure Environment
