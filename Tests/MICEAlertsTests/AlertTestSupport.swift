@@ -84,6 +84,19 @@ func eventually(
     throw CancellationError()
 }
 
+/// ``eventually(_:timeout:sourceLocation:_:)`` that records the daemon's log when it times out.
+func eventually(
+    _ what: String, log daemon: ManagementDaemon, sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    do {
+        try await eventually(what, sourceLocation: sourceLocation, condition)
+    } catch {
+        Issue.record("daemon log:\n\(daemon.logText.suffix(6000))", sourceLocation: sourceLocation)
+        throw error
+    }
+}
+
 /// A connected TCP socket to 127.0.0.1:`port`.
 func connectTCP(port: Int) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
