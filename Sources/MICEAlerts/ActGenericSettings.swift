@@ -35,7 +35,8 @@ public struct ActGenericSettings: Hashable, Sendable {
         }
         guard analyzerIDs.count == matchFiles.count else {
             throw AlertConfigError(
-                .invalidSetting, key: "MF", "\(matchFiles.count) match files for \(analyzerIDs.count) analyzers (ANAID)")
+                .invalidSetting, key: "MF", "\(matchFiles.count) match files for \(analyzerIDs.count) analyzers (ANAID)"
+            )
         }
         var fifos: [Fifo] = []
         for (text, pipe) in zip(reactionIDs, pipes) {

@@ -24,7 +24,8 @@ public enum AlertDatabase: Sendable {
             switch config[key] {
             case nil, .null?: return nil
             case .string(let value)?: return value
-            case let other?: throw AlertConfigError(.invalidSetting, key: key, "expected a string, found \(other.typeName)")
+            case let other?:
+                throw AlertConfigError(.invalidSetting, key: key, "expected a string, found \(other.typeName)")
             }
         }
         switch try string("backend") ?? "sqlite" {
@@ -32,7 +33,8 @@ public enum AlertDatabase: Sendable {
             var path = try string("path") ?? "alerts.sqlite"
             if !path.hasPrefix("/") {
                 guard let stateDirectory, !stateDirectory.isEmpty else {
-                    throw AlertConfigError(.invalidSetting, key: "path", "relative path \"\(path)\" but no state directory")
+                    throw AlertConfigError(
+                        .invalidSetting, key: "path", "relative path \"\(path)\" but no state directory")
                 }
                 path = stateDirectory + "/" + path
             }
@@ -41,7 +43,9 @@ public enum AlertDatabase: Sendable {
                 throw AlertConfigError(.invalidSetting, key: "synchronous", "expected full or normal")
             }
             let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            if !folder.isEmpty {
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
             do {
                 self = .sqlite(try SQLiteAlertStore(path: path, synchronousFull: synchronous == "full"))
             } catch {
@@ -53,7 +57,8 @@ public enum AlertDatabase: Sendable {
                 do {
                     settings = try PostgresSettings(url: url)
                 } catch {
-                    throw AlertConfigError(.invalidSetting, key: "url", "\((error as? StoreError)?.detail ?? "invalid URL")")
+                    throw AlertConfigError(
+                        .invalidSetting, key: "url", "\((error as? StoreError)?.detail ?? "invalid URL")")
                 }
             }
             if let host = try string("host") { settings.host = host }

@@ -15,7 +15,9 @@ public enum ReactionFifo {
         if lstat(path, &info) != 0 {
             guard errno == ENOENT else { throw failure(path, "cannot examine: \(String(cString: strerror(errno)))") }
             let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            if !folder.isEmpty {
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
             if mkfifo(path, 0o600) != 0 && errno != EEXIST {
                 throw failure(path, "cannot create: \(String(cString: strerror(errno)))")
             }
@@ -25,7 +27,8 @@ public enum ReactionFifo {
         if info.st_uid != uid || info.st_gid != gid {
             guard chown(path, uid, gid) == 0 else {
                 throw failure(
-                    path, "owned by uid \(info.st_uid) gid \(info.st_gid), not \(uid):\(gid), and cannot be changed: "
+                    path,
+                    "owned by uid \(info.st_uid) gid \(info.st_gid), not \(uid):\(gid), and cannot be changed: "
                         + String(cString: strerror(errno)))
             }
         }

@@ -58,7 +58,8 @@ public struct ReactionMap: Hashable, Sendable {
                     for id in file.reactions[k] ?? [] where id.caseInsensitiveCompare(name) {
                         if !result.contains(where: { $0.reactionID == k && $0.alertID == id }) {
                             result.append(
-                                Reaction(reactionID: k, alertID: id, description: file.descriptions[id.uppercased()] ?? ""))
+                                Reaction(
+                                    reactionID: k, alertID: id, description: file.descriptions[id.uppercased()] ?? ""))
                         }
                     }
                 }

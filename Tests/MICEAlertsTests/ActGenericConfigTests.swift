@@ -51,7 +51,8 @@ struct ActGenericConfigTests {
     @Test("match files: bad keys and unparallel lists are errors naming the file")
     func badMatchFile() {
         #expect(throws: AlertConfigError.self) {
-            try MatchFile.parse("[ALERT_ID]\nAID = 1\n[ALERT_ID_DESCRIPTION]\nAID_DESC = a\n[RID_11]\nAID_11 = 1\n", file: "m")
+            try MatchFile.parse(
+                "[ALERT_ID]\nAID = 1\n[ALERT_ID_DESCRIPTION]\nAID_DESC = a\n[RID_11]\nAID_11 = 1\n", file: "m")
         }
         #expect(throws: AlertConfigError.self) {
             try MatchFile.parse("[ALERT_ID]\nAID = 1\nAID = 2\n[ALERT_ID_DESCRIPTION]\nAID_DESC = a\n", file: "m")

@@ -68,7 +68,9 @@ struct IdmefParserTests {
         try "TOPSECRET".write(to: secret, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: secret) }
         var laughs = "<!ENTITY l0 \"lol\">"
-        for level in 1...10 { laughs += "<!ENTITY l\(level) \"" + String(repeating: "&l\(level - 1);", count: 10) + "\">" }
+        for level in 1...10 {
+            laughs += "<!ENTITY l\(level) \"" + String(repeating: "&l\(level - 1);", count: 10) + "\">"
+        }
         let bomb = """
             <?xml version="1.0"?><!DOCTYPE IDMEF-Message [\(laughs)
             <!ENTITY xxe SYSTEM "file://\(secret.path)"><!ENTITY net SYSTEM "http://192.0.2.1/x">]>
@@ -87,10 +89,12 @@ struct IdmefParserTests {
 
     @Test("huge and deeply nested input is refused or cut, not trapped on")
     func huge() {
-        let big = "<IDMEF-Message><Alert><Classification><name>" + String(repeating: "A", count: 2 << 20)
+        let big =
+            "<IDMEF-Message><Alert><Classification><name>" + String(repeating: "A", count: 2 << 20)
             + "</name></Classification></Alert></IDMEF-Message>"
         #expect(IdmefParser.parse(Array(big.utf8)).status == .unparsable)
-        let long = "<IDMEF-Message><Alert><Classification><name>" + String(repeating: "B", count: 100_000)
+        let long =
+            "<IDMEF-Message><Alert><Classification><name>" + String(repeating: "B", count: 100_000)
             + "</name></Classification></Alert></IDMEF-Message>"
         let cut = IdmefParser.parse(Array(long.utf8))
         #expect(cut.alerts.first?.classifications.first?.utf8.count == IdmefParser.maximumValueBytes)

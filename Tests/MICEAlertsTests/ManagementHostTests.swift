@@ -31,7 +31,8 @@ struct ManagementHostTests {
         let popFile = try originalActGenericConf(
             scratch, pipes: fifos, extra: "\n[ALERT_DB]\nDBPATH = \(database)\nQUEUELIMIT = 150\n")
         let agentFile = try scratch.write(
-            "rid_3_save_to_file.conf", "[PIPE_NAME]\nPIPE = \(fifos)/rid_3_save_to_file\n[FILE_NAME]\nFILE = \(output)\n")
+            "rid_3_save_to_file.conf",
+            "[PIPE_NAME]\nPIPE = \(fifos)/rid_3_save_to_file\n[FILE_NAME]\nFILE = \(output)\n")
         let config = try scratch.write(
             "bufferdaemon.conf", managementConfig(popFile: popFile, agents: [("rid_3_save_to_file", agentFile)]))
         let daemon = try ManagementDaemon(config: config, scratch: scratch)
@@ -164,7 +165,9 @@ struct ManagementHostTests {
                 "mice-pop-act-generic", scratch: scratch,
                 config: [
                     "backend": .string("postgres"), "url": .string(server.url), "analyzers": .array([.string("*")]),
-                    "matchFiles": .array([.string(TestPaths.repositoryRoot + "/Tests/Fixtures/mngmthost/match_file_aa_regex.txt")]),
+                    "matchFiles": .array([
+                        .string(TestPaths.repositoryRoot + "/Tests/Fixtures/mngmthost/match_file_aa_regex.txt")
+                    ]),
                 ])
             #expect(connection.initValue == 10241)
             let payloads = (0..<50).map { index in
@@ -194,7 +197,8 @@ func launchPlugin(_ name: String, scratch: Scratch, config: [String: JSONValue])
     return try await PluginConnection.launch(
         manifest: manifest,
         options: PluginSpawnOptions(
-            binDirectory: TestPaths.binDirectory, stateDirectory: scratch.folder("state-\(name)"), configuration: config),
+            binDirectory: TestPaths.binDirectory, stateDirectory: scratch.folder("state-\(name)"), configuration: config
+        ),
         logger: quietLogger)
 }
 

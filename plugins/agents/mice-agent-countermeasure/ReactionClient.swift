@@ -100,7 +100,9 @@ struct ReactionClient: Sendable {
         }
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let count = bytes.withUnsafeBytes {
+                send(socket, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { throw ReactionClientError("send: \(String(cString: strerror(errno)))") }
             offset += count
         }

@@ -32,7 +32,9 @@ struct FileAgent: PluginModule {
                 line += record.alertIDDescription + Array(" | IDMEF Msg = ".utf8) + record.idmefMessage + [0x0A]
                 var offset = 0
                 while offset < line.count {
-                    let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+                    let written = line.withUnsafeBytes {
+                        write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+                    }
                     if written < 0 && errno == EINTR { continue }
                     guard written > 0 else {
                         PluginLog.error("\(file): write failed: \(String(cString: strerror(errno)))")

@@ -41,7 +41,8 @@ struct PostprocessActGeneric: BatchPluginModule {
             for fifo in settings.fifos {
                 try ReactionFifo.prepare(path: fifo.path, user: settings.user, group: settings.group)
             }
-            database = try context.bool("store", default: true)
+            database =
+                try context.bool("store", default: true)
                 ? try AlertDatabase(config: context.config, stateDirectory: context.stateDirectory) : nil
         } catch let error as AlertConfigError {
             throw PluginConfigError(key: error.key ?? "matchFiles", error.description)
@@ -68,7 +69,8 @@ struct PostprocessActGeneric: BatchPluginModule {
             })
         statistics.start(writer: writer)
         PluginLog.info(
-            "\(settings.fifos.count) reaction FIFOs; alerts stored in \(database?.location ?? "nowhere (store = false)")")
+            "\(settings.fifos.count) reaction FIFOs; alerts stored in \(database?.location ?? "nowhere (store = false)")"
+        )
     }
 
     var initValue: Int64 { Int64(IdmefMsgFormat.messageCapacity) }
