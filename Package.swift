@@ -93,6 +93,18 @@ let package = Package(
             dependencies: ["MICECore", "MICERecords", grdb, postgresNIO, nioCore, nioPosix, nioSSL, logging],
             swiftSettings: swiftSettings
         ),
+        // libxml2 for the IDMEF parser (Debian libxml2-dev).
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // The management host: IDMEF parsing, alert_entry (SQLite/PostgreSQL), act-generic's
+        // mapping and FIFOs, the reaction agents' FIFO reader.
+        .target(
+            name: "MICEAlerts",
+            dependencies: [
+                "MICECore", "MICEConfig", "MICERecords", "MICEStore", "CLibXML2", grdb, postgresNIO, nioCore, nioSSL,
+                logging, dequeModule,
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MICEBuffer",
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
@@ -130,7 +142,7 @@ let package = Package(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
-                "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF",
+                "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
                 argumentParser,
                 logging,
             ],
@@ -200,6 +212,34 @@ let package = Package(
             name: "mice-pop-rawlog",
             dependencies: ["MICEPluginKit", "MICERecords", "MICEStore"],
             path: "plugins/postprocessing/mice-pop-rawlog",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-pop-act-generic",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts", "MICEStore"],
+            path: "plugins/postprocessing/mice-pop-act-generic",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-agent-file",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts"],
+            path: "plugins/agents/mice-agent-file",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-agent-alertdb",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts", "MICEStore"],
+            path: "plugins/agents/mice-agent-alertdb",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-agent-countermeasure",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts", "MICECrypto"],
+            path: "plugins/agents/mice-agent-countermeasure",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
@@ -346,6 +386,17 @@ let package = Package(
         .testTarget(
             name: "LogPathTests",
             dependencies: ["MICEBench", "MICECore", "MICEStore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // The management host: a real mice-bufferdaemon with mice-dec-idmef and mice-pop-act-generic,
+        // real FIFOs read by the shipped agents, a real SMTP server and TCP listener, SQLite and
+        // PostgreSQL.
+        .testTarget(
+            name: "MICEAlertsTests",
+            dependencies: [
+                "MICEAlerts", "MICERecords", "MICECrypto", "MICEStore", "MICECore", "MICEDaemon", "MICEPluginHost",
+                "MICEPluginManifest", "MICEWire", "MICETestSupport", logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential pkg-config make python3 util-linux procps
-    libmcrypt-dev libpcre2-dev libjansson-dev
+    libmcrypt-dev libpcre2-dev libjansson-dev libxml2-dev
     libsqlite3-dev postgresql  # SQLite for GRDB; the PostgreSQL server the MICEStore tests start
     libhyperscan-dev prelude-lml libxml2-utils  # analysis: Hyperscan, prelude-lml rulesets + bench, xmllint
 )

@@ -44,6 +44,7 @@ public final class BufferDaemon: Sendable {
     /// The options in force.
     public let options: BufferDaemonOptions
     private let modules: [Modules]
+    private let agents: [ResolvedModule]
     private let logger: Logger
     private let entries = Mutex<[EntryRuntime]>([])
     private let stopSignal: AsyncStream<Void>
@@ -84,6 +85,7 @@ public final class BufferDaemon: Sendable {
             }
         }
         self.modules = modules
+        self.agents = try AgentSet.resolve(configuration.agents, resolver: resolver)
         (stopSignal, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -276,7 +278,9 @@ public final class BufferDaemon: Sendable {
     // MARK: - Serving and stopping
 
     private func serve(_ runtimes: [EntryRuntime]) async {
+        let agentSet = AgentSet(agents, options: options, logger: logger)
         await withDiscardingTaskGroup { modules in
+            modules.addTask { await agentSet.run() }
             for runtime in runtimes {
                 modules.addTask { await runtime.decoder.run() }
                 modules.addTask { await runtime.postprocessor.run() }
@@ -314,6 +318,7 @@ public final class BufferDaemon: Sendable {
                 runtime.decoder.stop()
                 runtime.postprocessor.stop()
             }
+            agentSet.stop()
         }
         logger.info("stopped")
     }

@@ -102,6 +102,8 @@ public struct BufferDaemonConfig: Sendable, Hashable {
     public var layout: String
     /// STATEDIR: where the per-entry acknowledgement watermarks and the modules' state live.
     public var stateDirectory: String
+    /// AGENT + AGENT_FILE: the reaction agents the daemon starts and supervises (management host).
+    public var agents: [ModuleReference] = []
 
     // MARK: - Schema
 
@@ -168,6 +170,12 @@ public struct BufferDaemonConfig: Sendable, Hashable {
                 "OVERLOAD",
                 [.init("OVERFLOW", .stringList, "block, drop-newest or drop-oldest per entry (default block)")]),
             .init("BATCHES", [.init("BATCHSIZE", .stringList, "records per postprocessing batch per entry")]),
+            .init(
+                "AGENTS",
+                [
+                    .init("AGENT", .stringList, "reaction agent started and supervised by the daemon"),
+                    .init("AGENT_FILE", .stringList, "its configuration file (\"\" = none), parallel to AGENT"),
+                ]),
         ])
 
     // MARK: - Loading
@@ -294,6 +302,7 @@ public struct BufferDaemonConfig: Sendable, Hashable {
             throw values.invalid("LAYOUT", in: "MISC", "expected seed or 0.2, found \"\(layout)\"")
         }
         stateDirectory = try DataForwarderConfig.nonEmpty(values, "STATEDIR", in: "MISC")
+        agents = try Self.agents(values)
     }
 
     private static func file(_ item: ConfigValues.Item) -> String? { item.text.isEmpty ? nil : item.text }

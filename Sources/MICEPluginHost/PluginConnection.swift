@@ -115,9 +115,10 @@ public final class PluginConnection: Sendable {
         let started = Monotonic.now()
         let startSeconds = manifest.timeouts.startSeconds
         let name = manifest.name
-        guard let kind = ModuleKind(rawValue: manifest.kind.rawValue), kind.takesCalls else {
+        // Agents take no CALLs but have a session all the same: handshake, heartbeat, SHUTDOWN.
+        guard let kind = ModuleKind(rawValue: manifest.kind.rawValue) else {
             await process.terminate(grace: 0)
-            throw PluginError(.spawnFailed, plugin: name, "a \(manifest.kind.rawValue) module takes no calls")
+            throw PluginError(.spawnFailed, plugin: name, "unknown module kind \(manifest.kind.rawValue)")
         }
         if manifest.protocol.mode == .lines, kind == .decoding {
             await process.terminate(grace: 0)
