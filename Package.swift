@@ -103,7 +103,7 @@ let package = Package(
             dependencies: [
                 "MICEBuffer", "MICEConfig", "MICECore", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
                 "MICETransport", "MICEWire",
-                logging,
+                logging, dequeModule,
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,8 +2,8 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Foundation
-import MICERecords
 import GRDB
+import MICERecords
 import MICEStore
 import MICETestSupport
 import Testing

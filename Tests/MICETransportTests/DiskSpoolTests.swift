@@ -25,9 +25,11 @@ struct DiskSpoolTests {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state >> 17
         }
-        for length in [64, 65, 79, 80, 127, 128, 129, 200, 1712, 1713, 6632, 6639] + (0..<40).map({ _ in
-            Int(next() % 9000)
-        }) {
+        for length in [64, 65, 79, 80, 127, 128, 129, 200, 1712, 1713, 6632, 6639]
+            + (0..<40).map({ _ in
+                Int(next() % 9000)
+            })
+        {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: next()) }
             let start = UInt32(truncatingIfNeeded: next())
             // Pieces of fewer than 64 bytes never take the fold.
