@@ -69,7 +69,14 @@ struct LogPathTests {
         try test.append(Array(all[10_000...]), to: log)
         try test.startBuffer(config: test.bufferConfig(port: port, popConfig: pop))
 
-        let rows = Self.texts(try test.rows(atLeast: 20_000, quiet: 1, timeout: 60))
+        var rows = Self.texts(try test.rows(atLeast: 20_000, quiet: 1, timeout: 60))
+        // Duplicates count towards the 20,000 rows, so lines still on their way (a reconnect
+        // backoff can pause the stream for longer than the quiet second) are waited for, bounded.
+        let deadline = Date().addingTimeInterval(60)
+        while Set(rows) != Set(all), Date() < deadline {
+            usleep(100_000)
+            rows = Self.texts(try test.loglines())
+        }
         let distinct = Set(rows)
         #expect(distinct == Set(all), "missing \(Set(all).subtracting(distinct).count)\n\(test.diagnostics())")
         // What the daemon had committed but not yet recorded as acknowledged may come twice.
