@@ -71,8 +71,8 @@ struct EncodedInsertTests {
                     "SELECT *, "
                     + RawLogSchema.columns(table).map { "typeof(\"\($0.name)\")" }.joined(
                         separator: ", ") + " FROM \(RawLogSchema.quoted(table.name)) ORDER BY \"line_id\""
-                let expected = try await decodedStore.pool.read { try Row.fetchAll($0, sql: sql) }
-                let actual = try await encodedStore.pool.read { try Row.fetchAll($0, sql: sql) }
+                let expected = try decodedStore.pool.read { try Row.fetchAll($0, sql: sql) }
+                let actual = try encodedStore.pool.read { try Row.fetchAll($0, sql: sql) }
                 #expect(!expected.isEmpty || (layout == .seed && table != .rawlog))
                 #expect(actual == expected, "table \(table.name)")
             }
