@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "MICEFdServer", dependencies: ["CMICESpawn", logging], swiftSettings: swiftSettings),
         // GNU spawn/pipe extensions that Swift's Glibc module does not import; wrappers only.
         .target(name: "CMICESpawn"),
+        // PCLMULQDQ folding for MICETransport's CRC32.
+        .target(name: "CMICECRC32"),
         .target(
             name: "MICEPluginHost",
             dependencies: ["CMICESpawn", "MICEWire", "MICEPluginManifest", "MICERecords", logging, dequeModule],
@@ -113,7 +115,7 @@ let package = Package(
         // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
         .target(
             name: "MICETransport",
-            dependencies: ["MICEWire", nioCore, nioPosix, logging, dequeModule],
+            dependencies: ["CMICECRC32", "MICEWire", nioCore, nioPosix, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
         // The BufferDaemon: listeners → decoding module → ring → postprocessing module, watermarks.
@@ -122,7 +124,7 @@ let package = Package(
             dependencies: [
                 "MICEBuffer", "MICEConfig", "MICECore", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
                 "MICETransport", "MICEWire",
-                logging,
+                logging, dequeModule,
             ],
             swiftSettings: swiftSettings
         ),

@@ -278,6 +278,11 @@ public final class RowCounter {
             usleep(10_000)
         }
         store = try SQLiteRawLogStore(path: path, options: .init(readOnly: true))
+        // The file exists before its writer has made the tables: wait (bounded) for them too.
+        while (try? store.lastLineID(.rawlog)) == nil {
+            guard Date() < deadline else { throw BenchmarkError("no rawlog_line table in \(path) after \(timeout) s") }
+            usleep(10_000)
+        }
     }
 
     public func current() throws -> Int { try store.lastLineID(.rawlog) }

@@ -169,10 +169,13 @@ public final class BufferPipeline: Sendable {
             }
             counters.withLock { $0.batches += 1 }
             do {
-                let results = try await postprocessor.callResults(batch: pending.map { ModuleCall(data: $0.bytes) })
+                // Only the return values matter here: no REPLY data is copied. A call answered
+                // with ERROR counts as failed (Int32.min).
+                let values = try await postprocessor.callReturnValues(
+                    payloads: pending.map(\.bytes), errorValue: Int32.min)
                 var failed: [Decoded] = []
-                for (record, result) in zip(pending, results) {
-                    if case .success(let reply) = result, reply.returnValue >= 0 {
+                for (record, value) in zip(pending, values) {
+                    if value >= 0 {
                         record.completion(true)
                     } else {
                         failed.append(record)

@@ -11,13 +11,6 @@ import Synchronization
 /// One running entry: listener → intake (batches records for the decoder) → BufferPipeline
 /// (decoder, ring, postprocessor) → acknowledgements and watermarks.
 final class EntryRuntime: Sendable {
-    /// A record read from a socket, waiting for the decoding module.
-    struct Staged: Sendable {
-        var record: InboundRecord
-        /// Called instead of the completion when the record never reaches the ring.
-        var abandon: @Sendable () -> Void
-    }
-
     let index: Int
     let entry: BufferDaemonConfig.Entry
     let mode: LinkMode
@@ -26,7 +19,9 @@ final class EntryRuntime: Sendable {
     let decoder: PluginSupervisor
     let postprocessor: PluginSupervisor
     let watermarks: WatermarkStore?
-    private let staging: BoundedQueue<Staged>
+    /// Records read from a socket, waiting for the decoding module. One that never reaches the
+    /// ring is counted in `abandoned` instead of being completed.
+    private let staging: BoundedQueue<InboundRecord>
     private let stopping = Atomic<Bool>(false)
     private let abandoned = Atomic<Int>(0)
     private let logger: Logger
@@ -75,9 +70,8 @@ final class EntryRuntime: Sendable {
                 abandoned.add(1, ordering: .relaxed)
             }
         }
-        let staged = Staged(record: inbound) { [self] in abandoned.add(1, ordering: .relaxed) }
-        let rejected = await staging.push([staged])
-        for item in rejected { item.abandon() }
+        let rejected = await staging.push([inbound])
+        if !rejected.isEmpty { abandoned.add(rejected.count, ordering: .relaxed) }
     }
 
     /// Hands staged records to the pipeline in batches until the staging area is closed and empty.
@@ -89,10 +83,10 @@ final class EntryRuntime: Sendable {
                 continue
             }
             do {
-                try await pipeline.submit(batch.map(\.record))
+                try await pipeline.submit(batch)
             } catch {
                 logger.error("decoding module unavailable; \(batch.count) records not stored: \(error)")
-                for item in batch { item.abandon() }
+                abandoned.add(batch.count, ordering: .relaxed)
             }
         }
     }

@@ -30,4 +30,30 @@ extension PluginSupervisor {
         }
         throw lastError ?? PluginError(.notRunning, plugin: manifest.name, "no attempt made")
     }
+
+    /// Calls the supervised module once per payload and returns only the return values, riding
+    /// out restarts as ``callResults(batch:attempts:timeout:)`` does: the fast path for modules
+    /// whose REPLY data is not used (postprocessing), no reply data is copied.
+    /// - Parameters:
+    ///   - payloads: the data argument of each call.
+    ///   - errorValue: the return value reported for a call the module answered with ERROR.
+    /// - Throws: ``PluginError`` when no connection comes up within `timeout` or every attempt
+    ///   ended with the session.
+    public func callReturnValues(
+        payloads: [[UInt8]],
+        errorValue: Int32,
+        attempts: Int = 3,
+        timeout: Double = 30
+    ) async throws -> [Int32] {
+        var lastError: (any Error)?
+        for _ in 0..<max(attempts, 1) {
+            let connection = try await connection(timeout: timeout)
+            do {
+                return try await connection.callReturnValues(payloads: payloads, errorValue: errorValue)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? PluginError(.notRunning, plugin: manifest.name, "no attempt made")
+    }
 }

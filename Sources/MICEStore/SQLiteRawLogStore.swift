@@ -140,7 +140,7 @@ public final class SQLiteRawLogStore: RawLogStore {
     }
 
     /// Inserts the rows of `values` inside the caller's transaction.
-    private static func write(_ values: RawLogValues, to db: Database) throws {
+    static func write(_ values: RawLogValues, to db: Database) throws {
         for (table, rows) in values.rows.sorted(by: { $0.key < $1.key }) {
             let statement = try db.cachedStatement(sql: insertSQL(table))
             for row in rows {

@@ -361,6 +361,9 @@ public final class LinkServer: Sendable {
                                     "RECORD \(frame.id) has \(frame.payload.count) bytes, the link's record size is \(configuration.recordSize)",
                                     outbound: outbound, allocator: channel.allocator)
                             }
+                            // Admission and hand-over under the sender's lock: another connection
+                            // of the same sender cannot hand a later record over in between.
+                            await ledger.delivery.lock()
                             if ledger.admit(frame.id) {
                                 progress.state.withLock { $0.lastAdmitted = frame.id }
                                 stats.withLock { $0.recordsDelivered += 1 }
@@ -370,6 +373,7 @@ public final class LinkServer: Sendable {
                             } else {
                                 stats.withLock { $0.duplicatesSkipped += 1 }
                             }
+                            ledger.delivery.unlock()
                         case .error:
                             let message = try? ControlCoding.decode(
                                 ErrorMessage.self, from: frame.payload, frame: .error)

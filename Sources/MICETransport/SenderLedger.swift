@@ -26,6 +26,8 @@ final class SenderLedger: Sendable {
     private let state: Mutex<State>
     /// Notified whenever `durable` advances; connection ACK writers wait on it.
     let durableChanged = ChangeSignal()
+    /// Held from a record's admission until the application took it (``LinkServer``).
+    let delivery = DeliveryLock()
 
     init(sender: String, durable: UInt64) {
         self.sender = sender

@@ -18,6 +18,32 @@ struct DiskSpoolTests {
         #expect(whole == split)
     }
 
+    @Test("CRC-32: the folded path (64 bytes and more) agrees with the table, byte by byte")
+    func crcFoldMatchesTable() {
+        var state: UInt64 = 0x4352_4333_3221
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 17
+        }
+        for length in [64, 65, 79, 80, 127, 128, 129, 200, 1712, 1713, 6632, 6639]
+            + (0..<40).map({ _ in
+                Int(next() % 9000)
+            })
+        {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: next()) }
+            let start = UInt32(truncatingIfNeeded: next())
+            // Pieces of fewer than 64 bytes never take the fold.
+            var pieces = start
+            var offset = 0
+            while offset < length {
+                let end = min(length, offset + 1 + Int(next() % 63))
+                pieces = CRC32.checksum(bytes[offset..<end], continuing: pieces)
+                offset = end
+            }
+            #expect(CRC32.checksum(bytes, continuing: start) == pieces, "length \(length)")
+        }
+    }
+
     @Test("records come back in order with consecutive sequence numbers; acknowledged ones never again")
     func appendReadAcknowledge() throws {
         let directory = try TemporaryDirectory("spool")

@@ -25,7 +25,8 @@ struct PostprocessRawLog: BatchPluginModule {
 
     let layout: LogFormatLayout
     let database: RawLogDatabase
-    var staged: [LogFormat] = []
+    /// The batch's records as they arrived (a copy each): the SQLite store binds from these bytes.
+    var staged: EncodedLogFormats
     var rejected = 0
     var failedBatches = 0
     var storedRecords = 0
@@ -34,14 +35,13 @@ struct PostprocessRawLog: BatchPluginModule {
     init(context: PluginContext) throws {
         layout = try context.logFormatLayout()
         database = try RawLogDatabase(context: context)
-        staged.reserveCapacity(Self.maxBatchCalls)
+        staged = EncodedLogFormats(layout: layout, reservingCapacity: Self.maxBatchCalls)
     }
 
     var initValue: Int64 { Int64(layout.size) }
 
     mutating func call(_ input: CallInput, reply: inout [UInt8]) throws -> Int32 {
-        guard input.data.count == layout.size, var record = try? LogFormat(decoding: input.data, layout: layout)
-        else {
+        guard staged.append(input.data) else {
             rejected += 1
             if rejected <= 10 || rejected % 1000 == 0 {
                 PluginLog.error(
@@ -50,19 +50,13 @@ struct PostprocessRawLog: BatchPluginModule {
             }
             return Self.wrongSize
         }
-        if record.fileType == LogFormat.FTF_LAUS {
-            // A LAuS record is binary: keep the whole field, not just the bytes before a NUL.
-            let field = input.data[layout.logDataOffset..<(layout.logDataOffset + layout.logDataCapacity)]
-            let end = field.lastIndex(where: { $0 != 0 }).map { $0 + 1 } ?? field.startIndex
-            record.logData = Array(input.data[field.startIndex..<end])
-        }
-        staged.append(record)
+        // A LAuS record is binary: the store keeps its whole log data field (EncodedLogFormats).
         return 0
     }
 
     mutating func endBatch(_ batch: inout CallBatch) {
         guard !staged.isEmpty else { return }
-        defer { staged.removeAll(keepingCapacity: true) }
+        defer { staged.removeAll() }
         do {
             try database.insert(staged)
             storedRecords += staged.count

@@ -49,12 +49,13 @@ enum RawLogDatabase {
     }
 
     /// Stores `records` in one transaction; returns after the commit.
-    func insert(_ records: [LogFormat]) throws {
+    func insert(_ records: EncodedLogFormats) throws {
         switch self {
         case .sqlite(let store):
-            try store.insertSynchronously(batch: records)
+            try store.insertSynchronously(encoded: records)
         case .postgres(let store):
-            try BlockingTask.run { try await store.insert(batch: records) }
+            let decoded = records.decoded()
+            try BlockingTask.run { try await store.insert(batch: decoded) }
         }
     }
 
