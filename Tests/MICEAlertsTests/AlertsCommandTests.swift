@@ -3,6 +3,7 @@
 
 import Foundation
 import MICEAlerts
+import MICEStore
 import MICETestSupport
 import Testing
 
@@ -99,5 +100,30 @@ struct AlertsCommandTests {
         #expect(try micectl(["show", "--db", scratch.path + "/missing.sqlite", "1"]).status == 1)
         #expect(try micectl(["list"]).status == 64)
         #expect(try micectl(["list", "--db", db, "--from", "yesterday"]).status == 64)
+    }
+
+    @Test("list and show read PostgreSQL (--postgres URL)")
+    func postgres() async throws {
+        try await PostgresTestServer.with { server in
+            let store = PostgresAlertStore(settings: try PostgresSettings(url: server.url))
+            let start = Date(timeIntervalSince1970: 1_094_407_200)
+            let rows = (0..<5).map { index in
+                AlertRow(
+                    receivedAt: start + Double(index), alertID: "0x1020", classification: "0x1020",
+                    analyzerID: "MICE-RegEx", source: .init(address: "192.0.2.\(index)"), reactions: [1],
+                    parseStatus: .parsed, idmefMessage: originalIdmef(ident: index))
+            }
+            try await store.insert(rows)
+            try await store.close()
+            let listed = try micectl(["list", "--postgres", server.url, "--source", "192.0.2.3", "--json"])
+            #expect(listed.status == 0, "\(listed.error)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [String: Any])
+            #expect(object["source_address"] as? String == "192.0.2.3")
+            let entryID = try #require(object["entry_id"] as? Int)
+            let shown = try micectl(["show", "--postgres", server.url, String(entryID)])
+            #expect(shown.status == 0 && shown.output.contains("source_address: 192.0.2.3"))
+            #expect(shown.output.contains("<ident>3</ident>"))
+        }
     }
 }
