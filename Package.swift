@@ -246,6 +246,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "mice-agent-mail",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts"],
+            path: "plugins/agents/mice-agent-mail",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs a script per alert (no shell); also the exec of plugins/agents/mice-agent-sh-example.
+        .executableTarget(
+            name: "mice-agent-shell",
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts"],
+            path: "plugins/agents/mice-agent-shell",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "mice-rct-log",
             dependencies: ["MICEPluginKit"],
             path: "plugins/reaction/mice-rct-log",
