@@ -135,6 +135,11 @@ kill -TERM "$fwd_pid" "$bd_pid"; wait "$fwd_pid" "$bd_pid" || true
 echo "forwarder statistics at exit: $(cat "$work/fwd.stats")"
 [ "$rows" -eq "$total" ] || { echo "demo: expected $total rows" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
 
+step "analysis: micectl analyze replays the sample through the shipped rules (etc/rules; thresholds per source)"
+"$micectl" analyze "$sample" 2>&1 | tail -n 4
+echo "the first alerts as JSON (IDMEF with --format idmef):"
+"$micectl" analyze --json "$sample" 2>/dev/null | head -n 3 | cut -c 1-240
+
 step "reaction: mice-rct-log records the countermeasure requested for the source of the failures (runs nothing)"
 printf 'block 218.188.2.4 for 600 s\n' > "$work/arguments.txt"
 "$micectl" plugins run mice-rct-log --config '{"syslog": false}' --input "$work/arguments.txt"
