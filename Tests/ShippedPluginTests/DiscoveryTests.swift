@@ -23,7 +23,7 @@ struct DiscoveryTests {
     func swiftExecutablesAreBuilt() throws {
         let directory = try ShippedPlugins.discover()
         let swiftPlugins = directory.manifests.filter { $0.exec.first?.hasPrefix("@bin/") == true }
-        #expect(swiftPlugins.count == 14)
+        #expect(swiftPlugins.count == 15)
         for manifest in swiftPlugins {
             #expect(manifest.exec == ["@bin/\(manifest.name)"])
             let program = manifest.resolveExecutable(binDirectory: ShippedPlugins.binDirectory)

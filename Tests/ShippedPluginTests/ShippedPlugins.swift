@@ -28,7 +28,7 @@ enum ShippedPlugins {
         "mice-fmt-simple", "mice-flt-regex", "mice-flt-python-example", "mice-flt-grep-sh", "mice-ltx-example",
         "mice-dec-logformat", "mice-dec-idmef", "mice-pop-syslog", "mice-pop-rawlog", "mice-rct-log", "mice-psd-empty",
         "mice-fmt-enhanced", "mice-psd-keyed", "mice-pop-act-generic", "mice-agent-file", "mice-agent-alertdb",
-        "mice-agent-countermeasure",
+        "mice-agent-countermeasure", "mice-pop-aa-regex",
     ]
 
     /// A logger that keeps quiet; the tests read the stderr relay, not the log.
