@@ -419,7 +419,7 @@ let package = Package(
             name: "ShippedPluginTests",
             dependencies: [
                 "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
-                "MICEPseudonym", "MICETestSupport", logging,
+                "MICEPseudonym", "MICEDaemon", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

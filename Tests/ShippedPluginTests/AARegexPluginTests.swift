@@ -4,7 +4,9 @@
 import Foundation
 import MICECore
 import MICECrypto
+import MICEDaemon
 import MICEPluginHost
+import MICEPluginManifest
 import MICERecords
 import MICETestSupport
 import MICEWire
@@ -57,6 +59,79 @@ struct AARegexPluginTests {
             #expect(String(decoding: record.logData.prefix { $0 != 0 }, as: UTF8.self) == line)
         }
         #expect(try String(contentsOfFile: folder + "/alertid", encoding: .utf8) == "42\n")
+    }
+
+    /// The original mice_mod_pop_aa_regex.conf (spec §8 values) through the daemons' resolver: the
+    /// HOST_INFO, IDMEF_INFO and rule keys map to options, and the module works with them.
+    @Test("an original mice_mod_pop_aa_regex.conf configures the module (legacy name and keys)")
+    func originalConfigurationFile() async throws {
+        let folder = NSTemporaryDirectory() + "mice-aa-regex-conf-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let management = try TestListener()
+        let conf = """
+            [HOST_INFO]
+            Management = "127.0.0.1:\(management.port)"
+            Agent = "127.0.0.1:1"
+            Encryption = yes
+            MngmntKey = "changeme1"
+            AgentKey = "changeme2"
+            [IDMEF_INFO]
+            AlertID = 7
+            AlertIDFile = "\(folder)/alertid"
+            DTDFile = /etc/idmef/idmef-message.dtd
+            [AUTH]
+            AuSendTo = "M"
+            AuS_Rule = ".*session started for user.*"
+            AuS_Rule = ".*Accepted password.*"
+            AuF_Rule = ".*FAILED SU.*"
+            AuF_Rule = ".*Failed password.*"
+            [ROOT]
+            RoSendTo = "N"
+            [APPS]
+            ApSendTo = "M"
+            Ap_Name = ".*sshd.*"
+            [FIREWALL]
+            FwSendTo = "M"
+            FwD_Rule = ".*SuSE-FW-DROP.*"
+            FwA_Rule = ".*SuSE-FW-ACCEPT.*"
+            [DEFAULT]
+            DeSendTo = "N"
+
+            """
+        let path = folder + "/mice_mod_pop_aa_regex.conf"
+        try conf.write(toFile: path, atomically: true, encoding: .utf8)
+        let resolver = try ModuleResolver(pluginsRoot: ShippedPlugins.pluginsRoot, logger: ShippedPlugins.logger)
+        let module = try resolver.resolve(name: "mice_mod_pop_aa_regex", kind: .postprocessing, configFile: path)
+        #expect(module.manifest.name == "mice-pop-aa-regex")
+        #expect(module.configuration["AuF_Rule"]?.arrayValue?.count == 2)
+        #expect(module.configuration["encryption"] == .bool(true))
+        var configuration = module.configuration
+        configuration["spoolDirectory"] = .string(folder + "/spool")
+        configuration["mode"] = .string("legacy")
+        try await ShippedPlugins.withPlugin("mice-pop-aa-regex", configuration: configuration) { plugin in
+            let lines = [
+                "Nov 23 22:00:00 h sshd[1]: Failed password for root from 192.0.2.7 port 2222 ssh2",
+                "Nov 23 22:00:01 h kernel: SuSE-FW-ACCEPT IN=eth0",
+            ]
+            let values = try await plugin.call(
+                batch: lines.map { ModuleCall(data: ShippedPlugins.record($0, layout: .seed)) }
+            )
+            .map(\.returnValue)
+            #expect(values == [1, 1])
+            let cipher = try LegacyTwofish(password: "changeme1")
+            var texts: [String] = []
+            for _ in lines {
+                let envelope = try CipherMsg(decoding: try management.receive(CipherMsg.idmefSize), kind: .idmefMessage)
+                let plain = try cipher.decrypt(envelope.payload, iv: envelope.iv)
+                #expect(try IdmefMsgFormat.verifyChecksum(of: plain) == .valid)
+                texts.append(
+                    String(decoding: try IdmefMsgFormat(decoding: plain).message.prefix { $0 != 0 }, as: UTF8.self))
+            }
+            // First match wins in the original order; FwA_Rule is "accept" (0x8030), not the original's swap.
+            #expect(texts[0].contains("text=\"0x1020\"") && texts[0].contains("<Alert messageid=\"7\">"))
+            #expect(texts[1].contains("text=\"0x8030\"") && texts[1].contains("<Alert messageid=\"8\">"))
+        }
     }
 
     @Test("a missing management host or ruleset is a configuration error")
