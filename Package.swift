@@ -225,6 +225,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "mice-pop-aa-regex",
+            dependencies: [
+                "MICEPluginKit", "MICERecords", "MICECrypto", "MICEAnalysis", "MICEIDMEF", "MICETransport", logging,
+            ],
+            path: "plugins/postprocessing/mice-pop-aa-regex",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "mice-agent-file",
             dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts"],
             path: "plugins/agents/mice-agent-file",
@@ -416,11 +425,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The alert path as processes: mice-dataforwarder → analysis mice-bufferdaemon (mice-pop-aa-regex)
+        // → management mice-bufferdaemon (mice-pop-act-generic, file agent); the Suricata bridge script.
+        .testTarget(
+            name: "AlertPathTests",
+            dependencies: ["MICEAlerts", "MICEBench", "MICECore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ShippedPluginTests",
             dependencies: [
                 "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
-                "MICEPseudonym", "MICETestSupport", logging,
+                "MICEPseudonym", "MICEDaemon", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

@@ -29,7 +29,7 @@ enum ShippedPlugins {
         "mice-dec-logformat", "mice-dec-idmef", "mice-pop-syslog", "mice-pop-rawlog", "mice-rct-log", "mice-psd-empty",
         "mice-fmt-enhanced", "mice-psd-keyed", "mice-pop-act-generic", "mice-agent-file", "mice-agent-alertdb",
         "mice-agent-countermeasure", "mice-agent-mail", "mice-agent-shell", "mice-agent-python-example",
-        "mice-agent-sh-example",
+        "mice-agent-sh-example", "mice-pop-aa-regex",
     ]
 
     /// A logger that keeps quiet; the tests read the stderr relay, not the log.

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// M-ICE: Modular Intrusion Detection and Countermeasure Environment
+
+import MICEAnalysis
+import MICECrypto
+import MICEPluginKit
+import MICETransport
+
+/// The module's options, checked: the ruleset, the two peers, their keys and the spool.
+struct AARegexSettings {
+    /// What the agent peer receives.
+    enum AgentFormat: String {
+        /// The LogFormat record as CipherMsg (for a mice-dec-logformat entry).
+        case logformat
+        /// The original: the raw line in a CipherIdmefMsg.
+        case idmef
+    }
+
+    /// The rule keys of the original configuration, in the original order, with their section.
+    static let originalRuleKeys: [(section: String, key: String)] = [
+        ("AUTH", "AuS_Rule"), ("AUTH", "AuF_Rule"), ("ROOT", "RoW_Rule"), ("ROOT", "RoO_Rule"), ("ROOT", "RoR_Rule"),
+        ("ROOT", "RoS_Rule"), ("ROOT", "RoE_Rule"), ("READ", "ReS_Rule"), ("READ", "ReF_Rule"),
+        ("WRITE", "WrS_Rule"), ("WRITE", "WrF_Rule"), ("MONITORING", "Mo_UID"), ("MONITORING", "Mo_GID"),
+        ("APPS", "Ap_Name"), ("EXPLOIT", "Ex_Rule"), ("FIREWALL", "FwD_Rule"), ("FIREWALL", "FwR_Rule"),
+        ("FIREWALL", "FwA_Rule"), ("FIREWALL", "FwI_Rule"),
+    ]
+
+    /// The SendTo key of each original section.
+    static let originalSendToKeys: [(section: String, key: String)] = [
+        ("AUTH", "AuSendTo"), ("ROOT", "RoSendTo"), ("READ", "ReSendTo"), ("WRITE", "WrSendTo"),
+        ("MONITORING", "MoSendTo"), ("APPS", "ApSendTo"), ("EXPLOIT", "ExSendTo"), ("FIREWALL", "FwSendTo"),
+        ("DEFAULT", "DeSendTo"),
+    ]
+
+    var ruleset: Ruleset
+    var management: LinkEndpoint
+    var agent: LinkEndpoint?
+    var managementCipher: LegacyTwofish?
+    var agentCipher: LegacyTwofish?
+    var agentFormat: AgentFormat
+    var mode: LinkMode
+    var link: String
+    var spoolDirectory: String
+    var spoolBytes: Int
+    var analyzerID: String
+    var firstAlertID: Int64
+    var alertIDFile: String?
+    var sendEvents: Bool
+    var useHyperscan: Bool
+
+    init(context: PluginContext) throws {
+        ruleset = try Self.loadRuleset(context)
+        guard let management = try context.string("management") else {
+            throw PluginConfigError(key: "management", "missing: host:port of the management host")
+        }
+        self.management = try Self.endpoint(management, key: "management")
+        agent = try context.string("agent").map { try Self.endpoint($0, key: "agent") }
+        let encryption = try context.bool("encryption", default: true)
+        managementCipher = encryption ? try Self.cipher(context, key: "key") : nil
+        agentCipher = encryption ? try Self.cipher(context, key: "agentKey") : nil
+        let format = try context.string("agentFormat", default: "logformat") ?? "logformat"
+        guard let agentFormat = AgentFormat(rawValue: format) else {
+            throw PluginConfigError(key: "agentFormat", "\"\(format)\" is not logformat or idmef")
+        }
+        self.agentFormat = agentFormat
+        let modeName = try context.string("mode", default: "acked") ?? "acked"
+        guard let mode = LinkMode(rawValue: modeName) else {
+            throw PluginConfigError(key: "mode", "\"\(modeName)\" is not acked or legacy")
+        }
+        self.mode = mode
+        link = try context.string("link", default: "alerts") ?? "alerts"
+        spoolDirectory = try Self.statePath(context, key: "spoolDirectory", default: "spool")
+        let megabytes = try context.integer("spoolMegabytes", default: 256)
+        guard (1...1_048_576).contains(megabytes) else {
+            throw PluginConfigError(key: "spoolMegabytes", "\(megabytes) is out of range (1…1048576)")
+        }
+        spoolBytes = Int(megabytes) << 20
+        analyzerID = try context.string("analyzerID", default: "MICE-RegEx") ?? "MICE-RegEx"
+        firstAlertID = try context.integer("alertID", default: 1)
+        let idFile = try context.string("alertIDFile", default: "alertid") ?? ""
+        alertIDFile = idFile.isEmpty ? nil : try Self.statePath(context, key: "alertIDFile", default: idFile)
+        sendEvents = try context.bool("events", default: false)
+        useHyperscan = try context.bool("hyperscan", default: true)
+    }
+
+    /// `rules` (any format), or the original rule keys turned back into a mice_mod_pop_aa_regex.conf.
+    static func loadRuleset(_ context: PluginContext) throws -> Ruleset {
+        var text = ""
+        var hasOriginal = false
+        var sections: [String: [String]] = [:]
+        for (section, key) in originalRuleKeys {
+            for pattern in try context.strings(key) {
+                sections[section, default: []].append("\(key) = \(try quoted(pattern, key: key))")
+                hasOriginal = true
+            }
+        }
+        for (section, key) in originalSendToKeys {
+            if let value = try context.string(key) {
+                sections[section, default: []].append("\(key) = \(try quoted(value, key: key))")
+                hasOriginal = true
+            }
+        }
+        if let path = try context.string("rules") {
+            guard !hasOriginal else {
+                throw PluginConfigError(key: "rules", "give either rules or the original rule keys, not both")
+            }
+            do {
+                return try RulesetLoader.load(path: path)
+            } catch {
+                throw PluginConfigError(key: "rules", error.description)
+            }
+        }
+        guard hasOriginal else {
+            throw PluginConfigError(key: "rules", "missing: a ruleset file or directory, or the original rule keys")
+        }
+        for section in ["AUTH", "ROOT", "READ", "WRITE", "MONITORING", "APPS", "EXPLOIT", "FIREWALL", "DEFAULT"] {
+            guard let lines = sections[section] else { continue }
+            text += "[\(section)]\n" + lines.joined(separator: "\n") + "\n"
+        }
+        do {
+            return try OriginalRulesetLoader.parse(text, file: "mice_mod_pop_aa_regex configuration")
+        } catch {
+            throw PluginConfigError(key: "rules", error.description)
+        }
+    }
+
+    /// A value in the quotes of the original syntax (which has no escapes).
+    static func quoted(_ value: String, key: String) throws -> String {
+        if !value.contains("\"") { return "\"\(value)\"" }
+        if !value.contains("'") { return "'\(value)'" }
+        throw PluginConfigError(key: key, "a value cannot hold both kinds of quotes")
+    }
+
+    /// `host:port`, `[v6]:port`.
+    static func endpoint(_ text: String, key: String) throws -> LinkEndpoint {
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(after: close)...].drop(while: { $0 == ":" })
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            throw PluginConfigError(key: key, "\"\(text)\" is not host:port")
+        }
+        host = host.drop(while: { $0 == " " })
+        portText = portText.drop(while: { $0 == " " })
+        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
+            throw PluginConfigError(key: key, "\"\(text)\" is not host:port with a port 1–65535")
+        }
+        return .tcp(host: String(host), port: port)
+    }
+
+    static func cipher(_ context: PluginContext, key: String) throws -> LegacyTwofish? {
+        guard let password = try context.string(key), !password.isEmpty else { return nil }
+        do {
+            return try LegacyTwofish(password: password)
+        } catch {
+            throw PluginConfigError(key: key, "\(error)")
+        }
+    }
+
+    static func statePath(_ context: PluginContext, key: String, default defaultValue: String) throws -> String {
+        let path = try context.string(key, default: defaultValue) ?? defaultValue
+        if path.hasPrefix("/") { return path }
+        guard let state = context.stateDirectory, !state.isEmpty else {
+            throw PluginConfigError(key: key, "relative path \"\(path)\" but no MICE_PLUGIN_STATE_DIR")
+        }
+        return state + "/" + path
+    }
+}
