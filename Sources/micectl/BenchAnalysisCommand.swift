@@ -59,9 +59,8 @@ extension BenchCommand {
                     var lineEnd = lineStart
                     while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
                     number += 1
-                    let events = engine.analyze(
-                        UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]), lineNumber: number, time: 0)
-                    alerts += events.count { $0.kind == .alert }
+                    alerts += engine.countAlerts(
+                        in: UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd]), time: 0)
                     lineStart = lineEnd + 1
                 }
             }
