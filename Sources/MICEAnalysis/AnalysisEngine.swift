@@ -27,13 +27,25 @@ public final class AnalysisEngine {
     public let ruleset: Ruleset
     private let clock: any AnalysisClock
     private let regexes: [PCRERegex]
-    private let patternIndexes: [[Int]]
+    private let rules: [EngineRule]
     private let prefilter: HyperscanPrefilter?
-    private let alwaysCandidate: [Bool]
+    private let alwaysCandidate: UnsafeMutablePointer<Bool>
+    /// Per rule: its non-optional pattern ids at `required[requiredStart[r]..<requiredStart[r + 1]]`.
+    private let requiredStart: UnsafeMutablePointer<Int32>
+    private let required: UnsafeMutablePointer<Int32>
+    /// Per rule: whether it has any pattern at all.
+    private let hasPatterns: UnsafeMutablePointer<Bool>
     private let words: Int
     private let bits: UnsafeMutablePointer<UInt64>
+    /// Group offsets of the rules evaluated on the current line (pairs; -1: unset).
+    private var spans: UnsafeMutablePointer<Int>
+    private var spanCapacity = 256
+    private var spanCount = 0
+    /// The field contributions of the current chain, applied in order when fields are needed.
+    private var pending: [Pending] = []
     private var thresholds = ThresholdTracker()
     private var contexts: [String: (fields: [String: String], expires: Double)] = [:]
+    private var nextContextExpiry = Double.infinity
     /// Events (alerts and threshold events) per rule index.
     public private(set) var hits: [Int]
     /// Lines analysed so far.
@@ -43,6 +55,13 @@ public final class AnalysisEngine {
     public let statistics: Statistics
     /// Why Hyperscan refused each fallback pattern.
     public let fallbackReasons: [String: String]
+
+    /// A field contribution: a rule's assignments (resolved from its groups at `spanBase`) or
+    /// the fields of a context.
+    private enum Pending {
+        case assign(rule: Int, spanBase: Int)
+        case merge([String: String])
+    }
 
     /// Builds the matcher for `ruleset`.
     /// - Parameters:
@@ -76,15 +95,37 @@ public final class AnalysisEngine {
             }
         }
         regexes = compiled
-        patternIndexes = indexes
+        var slots: [String: Int] = [:]
+        var engineRules: [EngineRule] = []
+        for (index, rule) in ruleset.rules.enumerated() {
+            let slot = slots[rule.id] ?? index
+            if slots[rule.id] == nil { slots[rule.id] = index }
+            engineRules.append(EngineRule(rule, patterns: indexes[index], regexes: compiled, thresholdSlot: slot))
+        }
+        rules = engineRules
         let built = useHyperscan ? try HyperscanPrefilter(patterns: patterns) : nil
         prefilter = built
-        alwaysCandidate = patterns.indices.map { !(built?.isSupported[$0] ?? false) }
+        alwaysCandidate = .allocate(capacity: max(1, patterns.count))
+        for index in patterns.indices { alwaysCandidate[index] = !(built?.isSupported[index] ?? false) }
+        requiredStart = .allocate(capacity: ruleset.rules.count + 1)
+        hasPatterns = .allocate(capacity: max(1, ruleset.rules.count))
+        var flat: [Int32] = []
+        for (index, rule) in ruleset.rules.enumerated() {
+            requiredStart[index] = Int32(flat.count)
+            hasPatterns[index] = !indexes[index].isEmpty
+            for (position, pattern) in indexes[index].enumerated() where !rule.patterns[position].isOptional {
+                flat.append(Int32(pattern))
+            }
+        }
+        requiredStart[ruleset.rules.count] = Int32(flat.count)
+        required = .allocate(capacity: max(1, flat.count))
+        for (index, pattern) in flat.enumerated() { required[index] = pattern }
         words = max(1, (patterns.count + 63) / 64)
         bits = .allocate(capacity: words)
         bits.initialize(repeating: 0, count: words)
+        spans = .allocate(capacity: 256)
         hits = Array(repeating: 0, count: ruleset.rules.count)
-        let fallback = alwaysCandidate.filter { $0 }.count
+        let fallback = patterns.indices.filter { !(built?.isSupported[$0] ?? false) }.count
         statistics = Statistics(
             patterns: patterns.count, hyperscanPatterns: patterns.count - fallback, fallbackPatterns: fallback,
             jitPatterns: compiled.filter(\.isJITCompiled).count)
@@ -93,7 +134,14 @@ public final class AnalysisEngine {
         fallbackReasons = reasons
     }
 
-    deinit { bits.deallocate() }
+    deinit {
+        bits.deallocate()
+        spans.deallocate()
+        alwaysCandidate.deallocate()
+        requiredStart.deallocate()
+        required.deallocate()
+        hasPatterns.deallocate()
+    }
 
     /// Analyses one line (without its line feed).
     /// - Parameters:
@@ -108,27 +156,46 @@ public final class AnalysisEngine {
     public func analyze(_ line: UnsafeRawBufferPointer, file: String? = nil, lineNumber: Int = 0, time: Double? = nil)
         -> [AnalysisEvent]
     {
+        var pass = Pass(line: line, file: file, lineNumber: lineNumber, time: time ?? clock.now(), collects: true)
+        run(&pass)
+        return pass.events
+    }
+
+    /// Analyses one line exactly like ``analyze(_:file:lineNumber:time:)-5ixps`` (hits,
+    /// thresholds, contexts, counters) but builds no events: no field values, no copy of the
+    /// line. Returns how many alerts the line gave.
+    public func countAlerts(in line: UnsafeRawBufferPointer, time: Double? = nil) -> Int {
+        var pass = Pass(line: line, file: nil, lineNumber: 0, time: time ?? clock.now(), collects: false)
+        run(&pass)
+        return pass.alerts
+    }
+
+    private func run(_ pass: inout Pass) {
         lines += 1
         for word in 0..<words { bits[word] = 0 }
-        prefilter?.scan(line, into: bits)
-        var pass = Pass(line: line, file: file, lineNumber: lineNumber, time: time ?? clock.now())
-        if !contexts.isEmpty { expireContexts(at: pass.time) }
+        prefilter?.scan(pass.line, into: bits)
+        spanCount = 0
+        if pass.time >= nextContextExpiry { expireContexts(at: pass.time) }
         var matchedAny = false
         for index in ruleset.topLevel {
             var flags = Flags()
             var state = State()
+            if !pending.isEmpty { pending.removeAll(keepingCapacity: true) }
             let matched = evaluate(index, &state, &flags, &pass)
             matchedAny = matchedAny || matched
-            if matched && (ruleset.rules[index].isLast || flags.last) { break }
+            if matched && (rules[index].isLast || flags.last) { break }
         }
+        if !pending.isEmpty { pending.removeAll(keepingCapacity: true) }
         if !matchedAny, let sendTo = ruleset.defaultSendTo, sendTo == .management || sendTo == .both {
-            pass.events.append(
-                AnalysisEvent(
-                    kind: .alert, ruleID: "0x0000", fields: ["classification.text": "0x0000"], file: file,
-                    lineNumber: lineNumber, line: Array(line), time: pass.time, sendTo: sendTo))
             alerts += 1
+            pass.alerts += 1
+            if pass.collects {
+                pass.events.append(
+                    AnalysisEvent(
+                        kind: .alert, ruleID: "0x0000", fields: ["classification.text": "0x0000"], file: pass.file,
+                        lineNumber: pass.lineNumber, line: Array(pass.line), time: pass.time, sendTo: sendTo))
+            }
         }
-        return pass.events
     }
 
     private struct Flags {
@@ -137,7 +204,6 @@ public final class AnalysisEngine {
     }
 
     private struct State {
-        var fields: [String: String] = [:]
         var hasIDMEF = false
     }
 
@@ -146,7 +212,10 @@ public final class AnalysisEngine {
         let file: String?
         let lineNumber: Int
         let time: Double
+        /// Whether events are built (false: only counted).
+        let collects: Bool
         var events: [AnalysisEvent] = []
+        var alerts = 0
     }
 
     @inline(__always)
@@ -154,66 +223,93 @@ public final class AnalysisEngine {
         alwaysCandidate[pattern] || bits[pattern >> 6] & (1 << UInt64(pattern & 63)) != 0
     }
 
+    @inline(__always)
     private func evaluate(_ index: Int, _ state: inout State, _ flags: inout Flags, _ pass: inout Pass) -> Bool {
-        let rule = ruleset.rules[index]
-        let indexes = patternIndexes[index]
-        guard !indexes.isEmpty else { return false }
-        for (position, pattern) in indexes.enumerated() where !rule.patterns[position].isOptional {
-            if !mayMatch(pattern) { return false }
+        guard hasPatterns[index] else { return false }
+        for position in Int(requiredStart[index])..<Int(requiredStart[index + 1])
+        where !mayMatch(Int(required[position])) {
+            return false
         }
-        var captures = RuleCaptures(line: pass.line)
+        return evaluateCandidate(index, &state, &flags, &pass)
+    }
+
+    private func reserveSpans(_ count: Int) {
+        guard spanCount + count > spanCapacity else { return }
+        var capacity = spanCapacity
+        while spanCount + count > capacity { capacity *= 2 }
+        let grown = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+        grown.update(from: spans, count: spanCount)
+        spans.deallocate()
+        spans = grown
+        spanCapacity = capacity
+    }
+
+    /// The rule's patterns (with PCRE2) and everything after them, once the prefilter let it through.
+    private func evaluateCandidate(_ index: Int, _ state: inout State, _ flags: inout Flags, _ pass: inout Pass)
+        -> Bool
+    {
+        let rule = rules[index]
+        let spanBase = spanCount
+        reserveSpans(2 * rule.groupCount)
+        spanCount += 2 * rule.groupCount
         var optionalMatches = 0
-        for (position, pattern) in indexes.enumerated() {
+        for position in 0..<rule.patterns.count {
+            let pattern = rule.patterns[position]
             let regex = regexes[pattern]
-            let match = mayMatch(pattern) ? regex.firstMatch(in: pass.line) : nil
-            if match == nil && !rule.patterns[position].isOptional { return false }
-            if match != nil && rule.patterns[position].isOptional { optionalMatches += 1 }
-            let base = captures.groups.count
-            if regex.captureCount > 0 {
-                for group in 1...regex.captureCount {
-                    captures.groups.append(match.flatMap { group < $0.ranges.count ? $0.ranges[group] : nil })
-                }
-                if let match {
-                    for (number, name) in match.groupNames where number < match.ranges.count {
-                        if let range = match.ranges[number] { captures.names[name] = range }
-                    }
-                }
+            let count = mayMatch(pattern) ? regex.matchCount(in: pass.line) : 0
+            let isOptional = rule.optional[position]
+            if count == 0 && !isOptional {
+                spanCount = spanBase
+                return false
             }
-            _ = base
+            if count > 0 && isOptional { optionalMatches += 1 }
+            let groups = regex.captureCount
+            guard groups > 0 else { continue }
+            let target = spans + spanBase + 2 * rule.groupBase[position]
+            if count == 0 {
+                target.update(repeating: -1, count: 2 * groups)
+                continue
+            }
+            let offsets = regex.offsets
+            for group in 1...groups {
+                let start = offsets[2 * group]
+                let end = offsets[2 * group + 1]
+                let isSet = group < count && start >= 0 && end >= start
+                target[2 * group - 2] = isSet ? start : -1
+                target[2 * group - 1] = isSet ? end : -1
+            }
         }
         if rule.minimumOptionalRegexMatches > 0 && optionalMatches < rule.minimumOptionalRegexMatches { return false }
-        for operation in rule.contexts {
-            switch operation.kind {
-            case .not:
-                if let name = operation.name.resolve(captures), contexts[name] != nil { return false }
-            case .require:
-                guard let name = operation.name.resolve(captures), let context = contexts[name] else { return false }
-                state.fields.merge(context.fields) { _, new in new }
-                state.hasIDMEF = state.hasIDMEF || !context.fields.isEmpty
-            case .optional:
-                if let name = operation.name.resolve(captures), let context = contexts[name] {
-                    state.fields.merge(context.fields) { _, new in new }
+        if rule.hasContexts {
+            for (operation, name) in rule.contexts {
+                switch operation.kind {
+                case .not:
+                    if let name = resolve(name, spanBase, pass.line), contexts[name] != nil { return false }
+                case .require:
+                    guard let name = resolve(name, spanBase, pass.line), let context = contexts[name] else {
+                        return false
+                    }
+                    pending.append(.merge(context.fields))
                     state.hasIDMEF = state.hasIDMEF || !context.fields.isEmpty
+                case .optional:
+                    if let name = resolve(name, spanBase, pass.line), let context = contexts[name] {
+                        pending.append(.merge(context.fields))
+                        state.hasIDMEF = state.hasIDMEF || !context.fields.isEmpty
+                    }
+                default: break
                 }
-            default: break
             }
         }
         if !rule.assignments.isEmpty {
             state.hasIDMEF = true
-            for assignment in rule.assignments {
-                if let value = assignment.value.resolve(captures) { state.fields[assignment.path] = value }
-            }
-            if state.fields["rule.id"] == nil {
-                state.fields["rule.id"] = rule.id
-                if let revision = rule.revision { state.fields["rule.revision"] = String(revision) }
-            }
+            pending.append(.assign(rule: index, spanBase: spanBase))
         }
         var childFlags = Flags()
         var optionalChildren = 0
         for child in rule.children {
             let matched = evaluate(child.rule, &state, &childFlags, &pass)
             if !matched && !child.isOptional {
-                state = State()
+                resetState(&state)
                 return false
             }
             if matched && child.isOptional { optionalChildren += 1 }
@@ -222,56 +318,105 @@ public final class AnalysisEngine {
             if childFlags.last { break }
         }
         if optionalChildren < rule.minimumOptionalGotoMatches {
-            state = State()
+            resetState(&state)
             return false
         }
-        for operation in rule.contexts where operation.kind == .new || operation.kind == .set || operation.kind == .add
-        {
-            guard let name = operation.name.resolve(captures) else { continue }
-            if operation.kind == .new && contexts[name] != nil { continue }
-            contexts[name] = (state.fields, operation.expire > 0 ? pass.time + operation.expire : .infinity)
+        if rule.hasContexts {
+            for (operation, name) in rule.contexts
+            where operation.kind == .new || operation.kind == .set || operation.kind == .add {
+                guard let name = resolve(name, spanBase, pass.line) else { continue }
+                if operation.kind == .new && contexts[name] != nil { continue }
+                let expires = operation.expire > 0 ? pass.time + operation.expire : .infinity
+                contexts[name] = (fields(pass.line), expires)
+                nextContextExpiry = min(nextContextExpiry, expires)
+            }
         }
         if !rule.isSilent && state.hasIDMEF {
-            emit(index, state, captures, &pass)
-            state = State()
+            emit(index, spanBase, &pass)
+            resetState(&state)
             flags.alert = true
         }
         if rule.isLast { flags.last = true }
-        for operation in rule.contexts where operation.kind == .destroy {
-            if let name = operation.name.resolve(captures) { contexts[name] = nil }
+        if rule.hasContexts {
+            for (operation, name) in rule.contexts where operation.kind == .destroy {
+                if let name = resolve(name, spanBase, pass.line) { contexts[name] = nil }
+            }
         }
         return true
     }
 
-    private func emit(_ index: Int, _ state: State, _ captures: RuleCaptures, _ pass: inout Pass) {
-        let rule = ruleset.rules[index]
-        var fields = state.fields
+    @inline(__always)
+    private func resetState(_ state: inout State) {
+        state = State()
+        if !pending.isEmpty { pending.removeAll(keepingCapacity: true) }
+    }
+
+    @inline(__always)
+    private func resolve(_ template: BoundTemplate, _ spanBase: Int, _ line: UnsafeRawBufferPointer) -> String? {
+        template.resolve(line, spans + spanBase)
+    }
+
+    /// The fields of the current chain: its contributions applied in order.
+    private func fields(_ line: UnsafeRawBufferPointer) -> [String: String] {
+        var fields: [String: String] = [:]
+        for contribution in pending {
+            switch contribution {
+            case .merge(let context): fields.merge(context) { _, new in new }
+            case .assign(let index, let spanBase):
+                let rule = rules[index]
+                for (path, value) in rule.assignments {
+                    if let text = resolve(value, spanBase, line) { fields[path] = text }
+                }
+                if fields["rule.id"] == nil {
+                    fields["rule.id"] = rule.id
+                    if let revision = rule.revision { fields["rule.revision"] = String(revision) }
+                }
+            }
+        }
+        return fields
+    }
+
+    private func emit(_ index: Int, _ spanBase: Int, _ pass: inout Pass) {
+        let rule = rules[index]
+        hits[index] += 1
+        var thresholdCount: Int?
+        var isAlert = true
+        if let threshold = rule.threshold {
+            let key = rule.thresholdKey.flatMap { resolve($0, spanBase, pass.line) } ?? ""
+            thresholdCount = thresholds.record(
+                slot: rule.thresholdSlot, key: key, time: pass.time, threshold: threshold)
+            isAlert = thresholdCount != nil
+        }
+        if isAlert {
+            alerts += 1
+            pass.alerts += 1
+        }
+        guard pass.collects else { return }
+        var fields = fields(pass.line)
         let ruleID = fields.removeValue(forKey: "rule.id") ?? rule.id
         let revision = fields.removeValue(forKey: "rule.revision").flatMap { Int($0) } ?? rule.revision
-        hits[index] += 1
         var event = AnalysisEvent(
             kind: .alert, ruleID: ruleID, ruleRevision: revision, fields: fields, file: pass.file,
             lineNumber: pass.lineNumber, line: Array(pass.line), time: pass.time, sendTo: rule.sendTo)
-        if let threshold = rule.threshold {
-            let key = threshold.key.resolve(captures) ?? ""
-            if let count = thresholds.record(rule: rule.id, key: key, time: pass.time, threshold: threshold) {
+        if rule.threshold != nil {
+            if let count = thresholdCount {
                 pass.events.append(
                     AnalysisEvent(
                         kind: .event, ruleID: ruleID, ruleRevision: revision, fields: fields, file: pass.file,
                         lineNumber: pass.lineNumber, line: event.line, time: pass.time, sendTo: rule.sendTo))
-                for assignment in threshold.assignments {
-                    if let value = assignment.value.resolve(captures) { event.fields[assignment.path] = value }
+                for (path, value) in rule.thresholdAssignments {
+                    if let text = resolve(value, spanBase, pass.line) { event.fields[path] = text }
                 }
                 event.count = count
             } else {
                 event.kind = .event
             }
         }
-        if event.kind == .alert { alerts += 1 }
         pass.events.append(event)
     }
 
     private func expireContexts(at time: Double) {
         contexts = contexts.filter { $0.value.expires > time }
+        nextContextExpiry = contexts.values.map(\.expires).min() ?? .infinity
     }
 }

@@ -9,39 +9,61 @@ public struct ThresholdTracker: Sendable {
         var quietUntil = -Double.infinity
     }
 
+    private struct SlotKey: Hashable, Sendable {
+        var slot: Int
+        var key: String
+    }
+
     private var entries: [String: Entry] = [:]
+    private var slotEntries: [SlotKey: Entry] = [:]
     private var recordsSincePrune = 0
     private var horizon = 0.0
 
     public init() {}
 
     /// How many keys are tracked.
-    public var trackedKeys: Int { entries.count }
+    public var trackedKeys: Int { entries.count + slotEntries.count }
 
     /// Records an event of `rule` for `key` at `time`; returns the number of events the alert
     /// stands for when this event reaches the threshold, nil otherwise.
     public mutating func record(rule: String, key: String, time: Double, threshold: AnalysisRule.Threshold) -> Int? {
+        pruneIfDue(time: time, threshold: threshold)
+        return Self.update(&entries[rule + "\u{0}" + key, default: Entry()], time: time, threshold: threshold)
+    }
+
+    /// Like ``record(rule:key:time:threshold:)`` for a rule known by a number (the engine's
+    /// rule index): no key string is built per event.
+    mutating func record(slot: Int, key: String, time: Double, threshold: AnalysisRule.Threshold) -> Int? {
+        pruneIfDue(time: time, threshold: threshold)
+        return Self.update(
+            &slotEntries[SlotKey(slot: slot, key: key), default: Entry()], time: time, threshold: threshold)
+    }
+
+    private mutating func pruneIfDue(time: Double, threshold: AnalysisRule.Threshold) {
         recordsSincePrune += 1
         horizon = max(horizon, threshold.window + threshold.quiet)
         if recordsSincePrune >= 65_536 {
             prune(before: time - horizon)
             recordsSincePrune = 0
         }
-        let slot = rule + "\u{0}" + key
-        var entry = entries[slot] ?? Entry()
-        defer { entries[slot] = entry }
+    }
+
+    private static func update(_ entry: inout Entry, time: Double, threshold: AnalysisRule.Threshold) -> Int? {
         if time < entry.quietUntil { return nil }
-        entry.times.removeAll { $0 <= time - threshold.window || $0 > time }
+        let oldest = time - threshold.window
+        entry.times.removeAll { $0 <= oldest || $0 > time }
         entry.times.append(time)
         guard entry.times.count >= threshold.count else { return nil }
         let count = entry.times.count
-        entry.times.removeAll()
+        entry.times.removeAll(keepingCapacity: true)
         entry.quietUntil = time + threshold.quiet
         return count
     }
 
     /// Forgets keys with no event after `limit` and no quiet period running.
     public mutating func prune(before limit: Double) {
-        entries = entries.filter { ($0.value.times.last ?? -Double.infinity) > limit || $0.value.quietUntil > limit }
+        func keep(_ entry: Entry) -> Bool { (entry.times.last ?? -Double.infinity) > limit || entry.quietUntil > limit }
+        entries = entries.filter { keep($0.value) }
+        slotEntries = slotEntries.filter { keep($0.value) }
     }
 }

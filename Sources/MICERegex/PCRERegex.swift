@@ -24,6 +24,7 @@ public final class PCRERegex {
     public let pattern: String
     private let code: OpaquePointer
     private let matchData: OpaquePointer
+    private let ovector: UnsafeMutablePointer<Int>
     /// Whether the JIT compiled this pattern.
     public let isJITCompiled: Bool
     /// Names of the named capture groups, by group number.
@@ -51,6 +52,7 @@ public final class PCRERegex {
         }
         self.code = compiled
         self.matchData = data
+        self.ovector = pcre2_get_ovector_pointer_8(data)!
         self.isJITCompiled = pcre2_jit_compile_8(compiled, PCRE2_JIT_COMPLETE) == 0
         self.groupNames = PCRERegex.readGroupNames(compiled)
         var captures: UInt32 = 0
@@ -108,6 +110,19 @@ public final class PCRERegex {
         return RegexMatch(ranges: ranges, groupNames: groupNames)
     }
 
+    /// Matches `subject` without building a ``RegexMatch``: returns how many pairs of
+    /// ``offsets`` are set (0: no match). The offsets stay valid until the next match with this
+    /// regex; for hot loops that read a few groups and would otherwise allocate per match.
+    @inline(__always)
+    public func matchCount(in subject: UnsafeRawBufferPointer) -> Int {
+        let count = run(subject)
+        return count > 0 ? Int(count) : 0
+    }
+
+    /// The offset vector of the last match: start and end of group N at 2N and 2N+1
+    /// (`-1` for groups that did not take part); `2 * (captureCount + 1)` entries.
+    public var offsets: UnsafePointer<Int> { UnsafePointer(ovector) }
+
     /// The first match in `subject`.
     public func firstMatch(in subject: [UInt8]) -> RegexMatch? {
         subject.withUnsafeBytes { firstMatch(in: $0) }
@@ -117,6 +132,7 @@ public final class PCRERegex {
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
         let empty: UInt8 = 0
         if let base {
+            if isJITCompiled { return pcre2_jit_match_8(code, base, subject.count, start, 0, matchData, nil) }
             return pcre2_match_8(code, base, subject.count, start, 0, matchData, nil)
         }
         return withUnsafePointer(to: empty) { pcre2_match_8(code, $0, 0, 0, 0, matchData, nil) }

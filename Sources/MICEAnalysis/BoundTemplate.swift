@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// M-ICE: Modular Intrusion Detection and Countermeasure Environment
+
+/// A ``RuleTemplate`` bound to one rule's flat group list, resolved straight from the line's
+/// bytes and the group offsets (no ``RuleCaptures`` dictionary per line).
+///
+/// Same results as ``RuleTemplate/resolve(_:)``: `$0` is the whole line, a group that did not
+/// take part (or does not exist) gives nil, a name takes the last pattern where it took part.
+struct BoundTemplate {
+    enum Part {
+        case literal(String)
+        case line
+        /// Index in the rule's flat group list.
+        case group(Int)
+        /// Candidate flat group indexes, in pattern order.
+        case named([Int])
+        case missing
+    }
+
+    let parts: [Part]
+    /// The value when the template has no references.
+    let constant: String?
+
+    init(_ template: RuleTemplate, groupCount: Int, names: [String: [Int]]) {
+        var parts: [Part] = []
+        var constant = ""
+        var isConstant = true
+        for part in template.parts {
+            switch part {
+            case .literal(let text):
+                parts.append(.literal(text))
+                constant += text
+            case .group(let number):
+                isConstant = false
+                if number == 0 {
+                    parts.append(.line)
+                } else if number <= groupCount {
+                    parts.append(.group(number - 1))
+                } else {
+                    parts.append(.missing)
+                }
+            case .named(let name):
+                isConstant = false
+                parts.append(names[name].map { .named($0) } ?? .missing)
+            }
+        }
+        self.parts = parts
+        self.constant = isConstant ? constant : nil
+    }
+
+    /// The text, with `spans` holding start and end of each of the rule's groups (-1: unset).
+    func resolve(_ line: UnsafeRawBufferPointer, _ spans: UnsafePointer<Int>) -> String? {
+        if let constant { return constant }
+        var result = ""
+        for part in parts {
+            switch part {
+            case .literal(let text): result += text
+            case .line: result += String(decoding: line, as: UTF8.self)
+            case .group(let index):
+                guard let text = Self.text(line, spans, index) else { return nil }
+                result += text
+            case .named(let candidates):
+                guard let index = candidates.last(where: { spans[2 * $0] >= 0 }) else { return nil }
+                result += Self.text(line, spans, index) ?? ""
+            case .missing: return nil
+            }
+        }
+        return result
+    }
+
+    @inline(__always)
+    private static func text(_ line: UnsafeRawBufferPointer, _ spans: UnsafePointer<Int>, _ index: Int) -> String? {
+        let start = spans[2 * index]
+        guard start >= 0 else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<spans[2 * index + 1]]), as: UTF8.self)
+    }
+}
