@@ -189,13 +189,19 @@ public final class LinkServer: Sendable {
                 do {
                     try UnixSocketFile.publish(directory + "/s", at: path, mode: mode)
                 } catch {
-                    try? await serverChannel.channel.close()
+                    // Closed through the wrapper: a wrapper dropped unfinished is a fatal error in NIO.
+                    try? await serverChannel.executeThenClose { _ in }
                     throw error
                 }
             } else {
                 serverChannel = try await bootstrap.bind(
                     unixDomainSocketPath: path, childChannelInitializer: initializer)
-                try UnixSocketFile.publish(path, at: path, mode: mode)
+                do {
+                    try UnixSocketFile.publish(path, at: path, mode: mode)
+                } catch {
+                    try? await serverChannel.executeThenClose { _ in }
+                    throw error
+                }
             }
             socketPath = path
         }
