@@ -56,7 +56,7 @@ step "raw-log database: mice-pop-rawlog stores the decoded records in SQLite; mi
     --input "$work/decoded.bin" --summary
 "$micectl" logs query --db "$work/rawlog.sqlite" --text "authentication failure" --limit 5
 
-step "the log path as daemons: mice-dataforwarder tails a log, mice-bufferdaemon stores every line in SQLite"
+step "the daemons: mice-dataforwarder tails a log; BufferDaemons store every line, analyse it, keep and route the alerts"
 # The daemons never keep root: as root they run as nobody, who then owns the work folder.
 if [ "$(id -u)" = 0 ]; then user=nobody; group=$(id -gn nobody); else user=$(id -un); group=$(id -gn); fi
 plugins="$PWD/plugins"
@@ -92,10 +92,69 @@ trap 'kill "$bd_pid" "${fwd_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 wait_for_file "$work/bd.ready"
 port=$(grep -o '"port":[0-9]*' "$work/bd.ready" | head -n 1 | cut -d: -f2)
 echo "mice-bufferdaemon (pid $bd_pid) listens on 127.0.0.1:$port: $(cat "$work/bd.ready")"
+# The alert path: a management host (IDMEF decoder, act-generic into alert_entry, the file agent on
+# reaction 3) and an analysis host (LogFormat decoder, mice-pop-aa-regex with the shipped etc/rules).
+mkdir -p "$work/fifos"
+cat > "$work/match_file.txt" <<CONF
+[ALERT_ID]
+AID = "PAM password guessing"
+AID = "SSH password guessing"
+[ALERT_ID_DESCRIPTION]
+AID_DESC = "PAM password guessing"
+AID_DESC = "SSH password guessing"
+[RID_3]
+AID_3 = "PAM password guessing"
+AID_3 = "SSH password guessing"
+CONF
+cat > "$work/act_generic.conf" <<CONF
+[REACTION_ID]
+RID = 3
+[RID_PIPENAME]
+PIPE = rid_3_save_to_file
+[ANALYZER_ID]
+ANAID = "MICE-RegEx"
+[ANALYZER_MATCHFILE]
+MF = match_file.txt
+[MISC]
+PIPE_PATH = $work/fifos
+MATCH_PATH = $work/
+[ALERT_DB]
+DBPATH = $work/alerts.sqlite
+CONF
+printf '[PIPE_NAME]\nPIPE = %s/fifos/rid_3_save_to_file\n[FILE_NAME]\nFILE = %s/agent-file.log\n' \
+    "$work" "$work" > "$work/rid_3.conf"
+entry_config() {  # name decoder postprocessor postprocessor-config [agent agent-config]
+    printf '[ADDRESS]\nBINDTO = 127.0.0.1\n[PORT_NUMBER]\nPORT = 0\n[MODULES_SEARCH_PATH]\nMODPATH = "%s"\n' "$plugins"
+    printf '[DECODING_MODULES]\nDEC_MOD = %s\n[DECODING_MODULES_CONFIG_FILE]\nDEC_FILE = ""\n' "$2"
+    printf '[POSTPROC_MODULES]\nPOP_MOD = %s\n[POSTPROC_MODULES_CONFIG_FILE]\nPOP_FILE = "%s"\n' "$3" "$4"
+    printf '[TIME_INTERVALS]\nTIMEINV = 0\n[SECURITY_AND_PRIVACY]\nUSER = %s\nGROUP = %s\n' "$user" "$group"
+    if [ $# -ge 6 ]; then printf '[AGENTS]\nAGENT = %s\nAGENT_FILE = "%s"\n' "$5" "$6"; fi
+}
+entry_config management mice_mod_dec_idmef_twofish mice_mod_pop_act_generic "$work/act_generic.conf" \
+    rid_3_save_to_file "$work/rid_3.conf" > "$work/management.conf"
+if [ "$(id -u)" = 0 ]; then chown -R "$user:$group" "$work"; fi
+"$bin/mice-bufferdaemon" -f "$work/management.conf" --bin-dir "$bin" --state-dir "$work/mgmt-state" \
+    --ready-file "$work/mgmt.ready" 2> "$work/management.log" &
+mgmt_pid=$!
+trap 'kill "$bd_pid" "${fwd_pid:-}" "$mgmt_pid" "${ana_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+wait_for_file "$work/mgmt.ready"
+mgmt_port=$(grep -o '"port":[0-9]*' "$work/mgmt.ready" | head -n 1 | cut -d: -f2)
+printf '{"rules": "%s/etc/rules", "management": "127.0.0.1:%s"}\n' "$PWD" "$mgmt_port" > "$work/aa.json"
+entry_config analysis mice_mod_dec_logformat_twofish mice_mod_pop_aa_regex "$work/aa.json" > "$work/analysis.conf"
+if [ "$(id -u)" = 0 ]; then chown -R "$user:$group" "$work"; fi
+"$bin/mice-bufferdaemon" -f "$work/analysis.conf" --bin-dir "$bin" --state-dir "$work/ana-state" \
+    --ready-file "$work/ana.ready" 2> "$work/analysis.log" &
+ana_pid=$!
+wait_for_file "$work/ana.ready"
+ana_port=$(grep -o '"port":[0-9]*' "$work/ana.ready" | head -n 1 | cut -d: -f2)
+echo "management host on 127.0.0.1:$mgmt_port (alerts into SQLite, file agent), analysis host on 127.0.0.1:$ana_port"
 cat > "$work/dataforwarder.conf" <<CONF
 [SQL_SERVER]
 SQLIP = 127.0.0.1
 SQLPORT = $port
+[ANALYSIS_SERVER]
+ASIP = 127.0.0.1
+ASPORT = $ana_port
 [SECURITY_AND_PRIVACY]
 USER = $user
 GROUP = $group
@@ -131,7 +190,17 @@ for _ in $(seq 300); do
 done
 echo "rows in the raw-log database: $rows of $total lines"
 "$micectl" logs query --db "$work/daemons.sqlite" --text "session opened for user root" --limit 3
-kill -TERM "$fwd_pid" "$bd_pid"; wait "$fwd_pid" "$bd_pid" || true
+alerts=0
+for _ in $(seq 200); do
+    alerts=$("$micectl" alerts list --db "$work/alerts.sqlite" --json 2>/dev/null | wc -l)
+    [ "$alerts" -gt 0 ] && [ -s "$work/agent-file.log" ] && break
+    sleep 0.1
+done
+echo "alerts in alert_entry on the management host so far: $alerts"
+"$micectl" alerts list --db "$work/alerts.sqlite" --limit 5 || true
+echo "the file agent (reaction 3) wrote:"
+head -n 2 "$work/agent-file.log" | cut -c 1-200
+kill -TERM "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid"; wait "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid" || true
 echo "forwarder statistics at exit: $(cat "$work/fwd.stats")"
 [ "$rows" -eq "$total" ] || { echo "demo: expected $total rows" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
 
