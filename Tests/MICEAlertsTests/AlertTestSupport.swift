@@ -12,34 +12,6 @@ import Testing
 import Glibc
 #endif
 
-/// A scratch folder every user can write (the daemon drops to nobody when the tests run as root).
-struct Scratch {
-    let path: String
-
-    init(_ name: String) throws {
-        path = "/tmp/mice-mgmt-\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        chmod(path, 0o777)
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
-        chmod(file, 0o644)
-        return file
-    }
-
-    func folder(_ name: String) -> String {
-        let folder = path + "/" + name
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        chmod(folder, 0o777)
-        return folder
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// An IDMEF message as the original aa_regex (libidmef) wrote it (spec §10): element children
 /// where RFC 4765 has attributes.
 func originalIdmef(

@@ -13,26 +13,6 @@ import Testing
 import Glibc
 #endif
 
-/// A scratch folder every user can write (the daemon drops to nobody when the tests run as root).
-struct Scratch {
-    let path: String
-
-    init(_ name: String) throws {
-        path = "/tmp/mice-bd-\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        chmod(path, 0o777)
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
-        chmod(file, 0o644)
-        return file
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// One entry of a test configuration.
 struct TestEntry {
     var port = 0
