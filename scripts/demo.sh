@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+bash scripts/daemon-access.sh
 echo "== building (first build takes a few minutes)"
 make -s -C contrib
 swift build

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+bash scripts/daemon-access.sh
 
 echo "== swift-format lint"
 swift format lint --strict --recursive --parallel Package.swift Sources Tests plugins
