@@ -86,11 +86,12 @@ struct UnixSocketLinkTests {
         let configuration = LinkServer.Configuration(
             link: "test", mode: .legacy, recordSize: 64, endpoint: .unix(path: path))
         let server = try await LinkServer.bind(configuration: configuration, logger: quietLogger)
-        // While it listens, a second listener on the same path is refused and the file stays.
-        await #expect(throws: LinkError.self) {
-            try await LinkServer.bind(configuration: configuration, logger: quietLogger)
-        }
         try await withRunningServer(server, RecordSink { _ in }) {
+            // While it serves, a second listener on the same path is refused (its liveness probe is
+            // answered) and the file stays.
+            await #expect(throws: LinkError.self) {
+                try await LinkServer.bind(configuration: configuration, logger: quietLogger)
+            }
             var status = stat()
             #expect(lstat(path, &status) == 0)
         }
