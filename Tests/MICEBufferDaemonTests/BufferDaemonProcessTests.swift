@@ -133,7 +133,9 @@ struct BufferDaemonProcessTests {
                 _ = try await client.send(contentsOf: (start..<(start + 250)).map { envelope("record \($0)") })
             }
         }
-        try await eventually("records are being stored") { try await storedLines(database).count >= 1500 }
+        try await eventually("records are being stored", timeout: .seconds(60)) {
+            try await storedLines(database).count >= 1500
+        }
         daemon.kill(SIGKILL)
         let atKill = try await storedLines(database).count
         #expect(atKill < total, "killed mid-stream")
