@@ -107,6 +107,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The NFR backend engine: packages, .cfg/.acf, recorders, throttled alerts.
+        .target(name: "MICENFR", dependencies: ["MICEAlerts"], swiftSettings: swiftSettings),
         .target(
             name: "MICEBuffer",
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
@@ -417,6 +419,7 @@ let package = Package(
         // The management host: a real mice-bufferdaemon with mice-dec-idmef and mice-pop-act-generic,
         // real FIFOs read by the shipped agents, a real SMTP server and TCP listener, SQLite and
         // PostgreSQL.
+        .testTarget(name: "MICENFRTests", dependencies: ["MICENFR", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAlertsTests",
             dependencies: [

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+// M-ICE: Modular Intrusion Detection and Countermeasure Environment
+
+/// Calendar fields of a UTC time (days-from-civil arithmetic; no Foundation on the hot path).
+struct CivilTime: Hashable, Sendable {
+    var year: Int
+    var month: Int
+    var day: Int
+    var hour: Int
+    var minute: Int
+    var second: Int
+    /// 0 = Sunday.
+    var weekday: Int
+
+    init(epochSeconds: Int64) {
+        let days = Int(epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400)
+        let secondsOfDay = Int(epochSeconds - Int64(days) * 86_400)
+        hour = secondsOfDay / 3600
+        minute = secondsOfDay % 3600 / 60
+        second = secondsOfDay % 60
+        weekday = ((days % 7) + 11) % 7
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        day = dayOfYear - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    /// `Thu Apr 30 16:45:59 1998`, as ctime(3) prints it (without the newline).
+    var ctime: String {
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let dayText = day < 10 ? " \(day)" : "\(day)"
+        return "\(days[weekday]) \(months[month - 1]) \(dayText) \(two(hour)):\(two(minute)):\(two(second)) \(year)"
+    }
+}
