@@ -127,11 +127,12 @@ public final class Recorder {
         let folder = settings.archiveFolder(home: home, package: package, backend: backend, time: time)
         try NFRFiles.makeDirectory(folder)
         let stamp = Self.stamp(time)
-        var path = folder + (folder.hasSuffix("/") ? "" : "/") + "\(backend)-\(stamp).\(kind.rawValue)"
+        let prefix = folder + (folder.hasSuffix("/") ? "" : "/") + "\(backend)-\(stamp)-"
         var serial = 1
+        var path = prefix + Self.serial(serial) + "." + kind.rawValue
         while FileManager.default.fileExists(atPath: path) {
             serial += 1
-            path = folder + (folder.hasSuffix("/") ? "" : "/") + "\(backend)-\(stamp)-\(serial).\(kind.rawValue)"
+            path = prefix + Self.serial(serial) + "." + kind.rawValue
         }
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let opened = FileHandle(forWritingAtPath: path)
@@ -173,6 +174,12 @@ public final class Recorder {
     private func append(_ text: String) {
         buffer.append(contentsOf: text.utf8)
         setBytes += text.utf8.count
+    }
+
+    /// A data set's serial within its second, zero-padded so names sort in order.
+    private static func serial(_ value: Int) -> String {
+        let text = String(value)
+        return text.count >= 6 ? text : String(repeating: "0", count: 6 - text.count) + text
     }
 
     private static func stamp(_ time: Double) -> String {

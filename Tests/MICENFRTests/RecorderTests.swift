@@ -77,17 +77,17 @@ import Testing
         let sized = Recorder(
             kind: .list, schema: [.time, .string], settings: settings, home: scratch.path, package: "p", backend: "sized")
         for index in 0..<40 {
-            try sized.record([.time(0), .string("row \(index)")], time: 0)
+            try sized.record([.time(0), .string("row \(index) with some padding")], time: 0)
         }
         try sized.close()
         #expect(sized.files.count >= 3)
         for file in sized.files {
             let size = try #require(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
-            #expect(size < 600 + 20)
+            #expect(size < 600 + 40)
         }
         let query = try RecorderQuery(root: settings.archiveRoot(home: scratch.path, package: "p", backend: "sized"))
         #expect(query.rows.count == 40)
-        #expect(query.rows.map(\.values.last) == (0..<40).map { RecordedValue.string("row \($0)") })
+        #expect(query.rows.map(\.values.last) == (0..<40).map { RecordedValue.string("row \($0) with some padding") })
     }
 
     @Test func histogramCountsPerKeyAndRestartsAtRollover() throws {
