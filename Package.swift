@@ -108,7 +108,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The NFR backend engine: packages, .cfg/.acf, recorders, throttled alerts.
-        .target(name: "MICENFR", dependencies: ["MICEAlerts"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICENFR", dependencies: ["MICEAlerts", "MICEIDMEF", "MICERecords", "MICETransport"],
+            swiftSettings: swiftSettings),
         .target(
             name: "MICEBuffer",
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Foundation
+import Logging
 import MICEAnalysis
 import MICECrypto
 import MICEIDMEF
@@ -35,8 +36,8 @@ struct PostprocessAARegex: BatchPluginModule {
     let layout: LogFormatLayout
     let engine: AnalysisEngine
     let analyzer: IDMEFAnalyzer
-    let management: SpooledLink
-    let agent: SpooledLink?
+    let management: BlockingSpooledLink
+    let agent: BlockingSpooledLink?
     let utcOffset = Int32(TimeZone.current.secondsFromGMT())
     var nextAlertID: Int64
     var savedAlertID: Int64
@@ -66,15 +67,15 @@ struct PostprocessAARegex: BatchPluginModule {
             }
         }
         savedAlertID = nextAlertID
-        management = try SpooledLink(
-            name: "management",
+        management = try BlockingSpooledLink(
+            name: "management", logger: Self.linkLogger("management"),
             configuration: Self.linkConfiguration(
                 settings, endpoint: settings.management, recordSize: CipherMsg.idmefSize, spool: "management"))
         if let endpoint = settings.agent {
             let size =
                 settings.agentFormat == .idmef ? CipherMsg.idmefSize : CipherMsg.size(innerSize: layout.size)
-            agent = try SpooledLink(
-                name: "agent",
+            agent = try BlockingSpooledLink(
+                name: "agent", logger: Self.linkLogger("agent"),
                 configuration: Self.linkConfiguration(settings, endpoint: endpoint, recordSize: size, spool: "agent"))
         } else {
             agent = nil
@@ -195,6 +196,12 @@ struct PostprocessAARegex: BatchPluginModule {
         } catch {
             PluginLog.warning("\(file): cannot save the alert number: \(error)")
         }
+    }
+
+    static func linkLogger(_ name: String) -> Logger {
+        var logger = Logger(label: "mice.pop.aa-regex.\(name)")
+        logger.logLevel = .warning
+        return logger
     }
 
     static func linkConfiguration(

@@ -3,22 +3,23 @@
 
 import Dispatch
 import Logging
-import MICEPluginKit
-import MICETransport
 import Synchronization
 
-/// A ``LinkClient`` driven from the module's synchronous call loop: ``store(_:)`` returns once the
-/// records are in the on-disk spool; a background task streams the spool to the peer, reconnecting
-/// for ever.
-final class SpooledLink: Sendable {
-    let client: LinkClient
-    let name: String
+/// A ``LinkClient`` driven from synchronous code (a module's call loop, the NFR engine's packet
+/// loop): ``store(_:)`` returns once the records are in the on-disk spool; a background task
+/// streams the spool to the peer, reconnecting for ever. Never call it from a concurrency-pool thread.
+public final class BlockingSpooledLink: Sendable {
+    /// The link.
+    public let client: LinkClient
+    /// The link's name, for messages.
+    public let name: String
+    private let logger: Logger
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
-    init(name: String, configuration: LinkClient.Configuration) throws {
+    /// Opens the spool and starts the sender.
+    public init(name: String, logger: Logger, configuration: LinkClient.Configuration) throws {
         self.name = name
-        var logger = Logger(label: "mice.pop.aa-regex.\(name)")
-        logger.logLevel = .warning
+        self.logger = logger
         let logged = logger
         client = try Self.wait { try await LinkClient(configuration: configuration, logger: logged) }.get()
         let client = self.client
@@ -26,7 +27,7 @@ final class SpooledLink: Sendable {
     }
 
     /// Stores `records` in the spool (waits while the spool is full); returns how many were stored.
-    func store(_ records: [[UInt8]]) throws -> Int {
+    public func store(_ records: [[UInt8]]) throws -> Int {
         if records.isEmpty { return 0 }
         let client = self.client
         return try Self.wait { try await client.send(contentsOf: records) }.get().count
@@ -34,10 +35,10 @@ final class SpooledLink: Sendable {
 
     /// Gives the sender up to `seconds` to deliver what is spooled, then stops it; the rest stays
     /// in the spool for the next start.
-    func stop(seconds: Int) {
+    public func stop(seconds: Int) {
         let client = self.client
         if case .failure(let error) = Self.wait({ try await client.waitUntilDelivered(timeout: .seconds(seconds)) }) {
-            PluginLog.warning("\(name): \(error); the rest is sent after the next start")
+            logger.warning("\(name): \(error); the rest is sent after the next start")
         }
         let running = task.withLock { $0 }
         running?.cancel()
