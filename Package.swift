@@ -421,7 +421,9 @@ let package = Package(
         // The management host: a real mice-bufferdaemon with mice-dec-idmef and mice-pop-act-generic,
         // real FIFOs read by the shipped agents, a real SMTP server and TCP listener, SQLite and
         // PostgreSQL.
-        .testTarget(name: "MICENFRTests", dependencies: ["MICENFR", "MICETestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICENFRTests", dependencies: ["MICENFR", "MICEAlerts", "MICEIDMEF", "MICETestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAlertsTests",
             dependencies: [

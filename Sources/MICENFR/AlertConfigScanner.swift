@@ -4,7 +4,9 @@
 /// The tokenizer of `.acf` files: words, quoted strings, `{`, `}`, `=` and `;`, with `#` comments.
 struct AlertConfigScanner {
     enum Kind: Hashable, CustomStringConvertible {
-        case word(String), string(String), open, close, equals, semicolon
+        case word(String)
+        case string(String)
+        case open, close, equals, semicolon
 
         var description: String {
             switch self {
@@ -61,10 +63,18 @@ struct AlertConfigScanner {
         let start = line
         let byte = bytes[position]
         switch byte {
-        case UInt8(ascii: "{"): position += 1; return Token(kind: .open, line: start)
-        case UInt8(ascii: "}"): position += 1; return Token(kind: .close, line: start)
-        case UInt8(ascii: "="): position += 1; return Token(kind: .equals, line: start)
-        case UInt8(ascii: ";"): position += 1; return Token(kind: .semicolon, line: start)
+        case UInt8(ascii: "{"):
+            position += 1
+            return Token(kind: .open, line: start)
+        case UInt8(ascii: "}"):
+            position += 1
+            return Token(kind: .close, line: start)
+        case UInt8(ascii: "="):
+            position += 1
+            return Token(kind: .equals, line: start)
+        case UInt8(ascii: ";"):
+            position += 1
+            return Token(kind: .semicolon, line: start)
         case UInt8(ascii: "\""):
             position += 1
             var text: [UInt8] = []

@@ -48,7 +48,9 @@ public struct MailRuleDefinition: Hashable, Sendable {
             }
         }
         guard sawType else { throw NFRError(.missingKey, file: path, "rule \(name) has no type") }
-        guard !recipients.isEmpty else { throw NFRError(.missingKey, file: path, "rule \(name) has no recipients (to)") }
+        guard !recipients.isEmpty else {
+            throw NFRError(.missingKey, file: path, "rule \(name) has no recipients (to)")
+        }
     }
 
     private static func positive(_ assignment: AlertConfigScanner.Assignment, path: String) throws(NFRError) -> Int {

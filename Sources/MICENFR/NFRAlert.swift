@@ -57,6 +57,7 @@ public struct NFRAlert: Codable, Hashable, Sendable {
 
     /// The console form: `Thu Apr 30 16:45:59 1998 NEW_BAD_HOST_BACKEND NEW_BAD_HOST [SEV_ATTACK] message`.
     public var consoleLine: String {
-        CivilTime(epochSeconds: Int64(time.rounded(.down))).ctime + " \(source) \(alert) [\(severity.rawValue)] \(message)"
+        CivilTime(epochSeconds: Int64(time.rounded(.down))).ctime
+            + " \(source) \(alert) [\(severity.rawValue)] \(message)"
     }
 }

@@ -131,7 +131,9 @@ public final class NFRAlertDispatcher {
     /// The alert as an IDMEF alert.
     public func idmefAlert(_ alert: NFRAlert, messageID: String) -> IDMEFAlert {
         func node(_ address: String?) -> IDMEFNode? {
-            address.map { IDMEFNode(category: "unknown", addresses: [IDMEFAddress(category: "ipv4-addr", address: $0)]) }
+            address.map {
+                IDMEFNode(category: "unknown", addresses: [IDMEFAddress(category: "ipv4-addr", address: $0)])
+            }
         }
         let time = IDMEFTime(unixTime: alert.time)
         return IDMEFAlert(

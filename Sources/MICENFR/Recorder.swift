@@ -185,6 +185,7 @@ public final class Recorder {
     private static func stamp(_ time: Double) -> String {
         let civil = CivilTime(epochSeconds: Int64(time.rounded(.down)))
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(civil.year)\(two(civil.month))\(two(civil.day))T\(two(civil.hour))\(two(civil.minute))\(two(civil.second))"
+        return
+            "\(civil.year)\(two(civil.month))\(two(civil.day))T\(two(civil.hour))\(two(civil.minute))\(two(civil.second))"
     }
 }

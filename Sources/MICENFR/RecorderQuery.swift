@@ -61,7 +61,8 @@ public struct RecorderQuery: Sendable {
 
     /// The rows as an HTML document with one table per data set.
     public func html(title: String) -> String {
-        var out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(Self.escape(title))</title></head><body>\n"
+        var out =
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(Self.escape(title))</title></head><body>\n"
         out += "<h1>\(Self.escape(title))</h1>\n"
         for set in dataSets {
             out += "<table border=\"1\">\n<tr>"

@@ -13,48 +13,6 @@ import Testing
 import Glibc
 #endif
 
-/// The SMTP sink of Tests/Fixtures/smtp-sink as a process: every accepted mail is a file.
-final class SMTPSink {
-    let process = Process()
-    let folder: String
-    let port: Int
-
-    init(scratch: Scratch, failFirst: Int = 0) async throws {
-        folder = scratch.folder("mail")
-        let portFile = scratch.path + "/smtp.port"
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [
-            TestPaths.repositoryRoot + "/Tests/Fixtures/smtp-sink/smtp_sink.py", "--dir", folder, "--port-file",
-            portFile, "--fail-first", String(failFirst),
-        ]
-        try process.run()
-        var port = 0
-        try await eventually("SMTP sink listening", timeout: .seconds(20)) { [process] in
-            guard process.isRunning else { throw TestSetupError("smtp_sink.py exited") }
-            guard let text = try? String(contentsOfFile: portFile, encoding: .utf8),
-                let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else { return false }
-            port = value
-            return true
-        }
-        self.port = port
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    /// The mails received, in order.
-    var mails: [String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-            .filter { $0.hasSuffix(".eml") }.sorted()
-        return names.compactMap { try? String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
-    }
-}
-
 /// A RIDMsgFormat record of an alert `classification` from `source` for reaction `rid`.
 func ridRecord(_ index: Int, classification: String = "0x1020", source: String = "192.0.2.7", rid: Int32 = 5)
     -> RIDMsgFormat

@@ -42,14 +42,17 @@ import Testing
     }
 
     @Test func formatSubstitution() {
-        #expect(AlertDefinition.substitute("$(1): not implemented in $(2)", arguments: ["x", "y"]) == "x: not implemented in y")
+        #expect(
+            AlertDefinition.substitute("$(1): not implemented in $(2)", arguments: ["x", "y"])
+                == "x: not implemented in y")
         #expect(AlertDefinition.substitute("$(1)-$(3)-$(2)", arguments: ["a"]) == "a--")
         #expect(AlertDefinition.substitute("cost $$5 $x $(", arguments: []) == "cost $5 $x $(")
         #expect(AlertDefinition.substitute("$(10)", arguments: Array(repeating: "z", count: 10)) == "z")
     }
 
     @Test func mailRuleExtension() throws {
-        let text = Self.seedACF.replacingOccurrences(of: "networklist popup", with: "networklist Email_Me")
+        let text =
+            Self.seedACF.replacingOccurrences(of: "networklist popup", with: "networklist Email_Me")
             + "\nrule Email_Me { type = mail; to = \"ops@example.org, sec@example.org\"; latency = 15; batch = 3; }\n"
         let file = try AlertConfigFile(path: "m.acf", text: text)
         let rule = try #require(file.mailRules["Email_Me"])
@@ -68,12 +71,17 @@ import Testing
         #expect(failure("alert A { format = \"x\"; }")?.code == .missingKey)
         #expect(failure("acfhdr { version = 2; fixed = TRUE; }")?.code == .invalidValue)
         #expect(failure("acfhdr { version = 1; }")?.code == .missingKey)
-        #expect(failure("acfhdr { version = 1; fixed = TRUE; }\nacfhdr { version = 1; fixed = TRUE; }")?.code == .duplicate)
+        #expect(
+            failure("acfhdr { version = 1; fixed = TRUE; }\nacfhdr { version = 1; fixed = TRUE; }")?.code == .duplicate)
         let unknownKey = failure("acfhdr { version = 1; fixed = TRUE; }\nalert A {\n  colour = red;\n format=\"\"; }")
         #expect(unknownKey?.code == .unknownName)
         #expect(unknownKey?.line == 3)
-        #expect(failure("acfhdr { version = 1; fixed = TRUE; }\nalert A { severity = SEV_BAD; format=\"\"; }")?.code == .invalidValue)
-        #expect(failure("acfhdr { version = 1; fixed = TRUE; }\nalert A { rules = nowhere; format=\"\"; }")?.code == .unknownName)
+        #expect(
+            failure("acfhdr { version = 1; fixed = TRUE; }\nalert A { severity = SEV_BAD; format=\"\"; }")?.code
+                == .invalidValue)
+        #expect(
+            failure("acfhdr { version = 1; fixed = TRUE; }\nalert A { rules = nowhere; format=\"\"; }")?.code
+                == .unknownName)
         #expect(failure("acfhdr { version = 1; fixed = TRUE; }\nalert A { format = \"never closed; }")?.code == .syntax)
         #expect(failure("acfhdr { version = 1; fixed = TRUE }")?.code == .syntax)
         #expect(failure("acfhdr { version = 1; fixed = TRUE; }\nwidget W { }")?.code == .unknownName)

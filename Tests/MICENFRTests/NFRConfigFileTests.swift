@@ -40,7 +40,10 @@ import Testing
         #expect(config.title == "Title")
         #expect(config["gui"] == "list")
         let settings = try RecorderSettings(config: config)
-        #expect(settings.columns.map(\.type) == ["p_src_ip", "p_src_port", "p_dst_ip", "p_dst_port", "p_string", "p_string"])
+        #expect(
+            settings.columns.map(\.type) == [
+                "p_src_ip", "p_src_port", "p_dst_ip", "p_dst_port", "p_string", "p_string",
+            ])
         #expect(settings.columns.map(\.label).last == "TCP Flags")
         #expect(settings.rolloverBytes == 1_024_000)
         #expect(settings.rolloverMilliseconds == 300_000)

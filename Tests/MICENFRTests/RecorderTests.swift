@@ -41,7 +41,8 @@ import Testing
         try recorder.close()
         #expect(recorder.files.count == 1)
         #expect(recorder.files[0].hasPrefix(scratch.path + "/data/id/new_badhosts/1998/0430/"))
-        let query = try RecorderQuery(root: try seedSettings().archiveRoot(home: scratch.path, package: "id", backend: "new_badhosts"))
+        let query = try RecorderQuery(
+            root: try seedSettings().archiveRoot(home: scratch.path, package: "id", backend: "new_badhosts"))
         #expect(query.rows.count == 7)
         let expected = [
             "Thu Apr 30 16:45:59 1998 208.239.113.163            0 10.0.0.255                0 ICMP                                                          ",
@@ -75,7 +76,8 @@ import Testing
         settings.rolloverMilliseconds = nil
         settings.rolloverBytes = 600
         let sized = Recorder(
-            kind: .list, schema: [.time, .string], settings: settings, home: scratch.path, package: "p", backend: "sized")
+            kind: .list, schema: [.time, .string], settings: settings, home: scratch.path, package: "p",
+            backend: "sized")
         for index in 0..<40 {
             try sized.record([.time(0), .string("row \(index) with some padding")], time: 0)
         }
@@ -104,7 +106,8 @@ import Testing
         }
         try histogram.record([.time(70), .ip(1)], time: 70)
         try histogram.close()
-        let query = try RecorderQuery(root: settings.archiveRoot(home: scratch.path, package: "scan", backend: "sources"))
+        let query = try RecorderQuery(
+            root: settings.archiveRoot(home: scratch.path, package: "scan", backend: "sources"))
         #expect(query.dataSets.count == 2)
         #expect(query.dataSets[0].rows.map(\.count) == [3, 2, 1])
         #expect(query.dataSets[0].rows.map(\.values) == [[.ip(1)], [.ip(2)], [.ip(3)]])
