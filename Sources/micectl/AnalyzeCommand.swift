@@ -60,7 +60,7 @@ struct AnalyzeCommand: ParsableCommand {
             analyzerID: "mice-analysis-" + ProcessInfo.processInfo.hostName, name: "micectl analyze",
             manufacturer: "M-ICE", model: "M-ICE analysis engine", version: "1.0", analyzerClass: "HIDS",
             osType: "Linux", node: IDMEFNode(name: ProcessInfo.processInfo.hostName))
-        var out = FileHandleOutput()
+        let out = BufferedOutput()
         if output == .idmef {
             out.write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
             out.write("<IDMEF-Message version=\"1.0\" xmlns=\"\(IDMEFXMLWriter.namespace)\">\n")
@@ -150,22 +150,6 @@ struct AnalyzeCommand: ParsableCommand {
         candidates.append("/etc/M-ICE/rules")
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         throw ValidationError("no shipped rules found (tried \(candidates.joined(separator: ", "))); use --rules")
-    }
-}
-
-/// Buffered standard output.
-struct FileHandleOutput {
-    private var buffer: [UInt8] = []
-
-    mutating func write(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 
