@@ -71,6 +71,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // libpcap (libpcap-dev): capture files, live interfaces, BPF filters.
+        .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+        // Packets for the NFR engine: libpcap sources, link/IPv4/TCP/UDP/ICMP decoding, fragment
+        // reassembly, a pcap writer and packet builders.
+        .target(name: "MICEPacket", dependencies: ["CPcap", "MICERecords"], swiftSettings: swiftSettings),
         .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
         .target(
             name: "MICECrypto",
@@ -349,6 +354,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
+        // Reads the captures in ../shared/data/pcap (or $MICE_PCAP_DIR), runs tcpdump (setup.sh), and
+        // captures on the loopback interface.
+        .testTarget(
+            name: "MICEPacketTests", dependencies: ["MICEPacket", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
             swiftSettings: swiftSettings),
