@@ -71,6 +71,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "MICERegex", dependencies: ["CPCRE2"], swiftSettings: swiftSettings),
         .target(name: "MICERecords", dependencies: ["MICECore"], swiftSettings: swiftSettings),
+        // The N-Code language (NFR backends): lexer, parser, closure compiler, values, built-ins.
+        .target(name: "MICENCode", swiftSettings: swiftSettings),
         .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
         .target(
             name: "MICECrypto",
@@ -145,7 +147,7 @@ let package = Package(
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
                 "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
-                argumentParser,
+                "MICENCode", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -345,6 +347,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICENCodeTests", dependencies: ["MICENCode"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
             swiftSettings: swiftSettings),
