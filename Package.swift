@@ -76,6 +76,8 @@ let package = Package(
         // Packets for the NFR engine: libpcap sources, link/IPv4/TCP/UDP/ICMP decoding, fragment
         // reassembly, a pcap writer and packet builders.
         .target(name: "MICEPacket", dependencies: ["CPcap", "MICERecords"], swiftSettings: swiftSettings),
+        // The N-Code language (NFR backends): lexer, parser, closure compiler, values, built-ins.
+        .target(name: "MICENCode", swiftSettings: swiftSettings),
         .systemLibrary(name: "CMcrypt", providers: [.apt(["libmcrypt-dev"])]),
         .target(
             name: "MICECrypto",
@@ -114,7 +116,8 @@ let package = Package(
         ),
         // The NFR backend engine: packages, .cfg/.acf, recorders, throttled alerts.
         .target(
-            name: "MICENFR", dependencies: ["MICEAlerts", "MICEIDMEF", "MICERecords", "MICETransport"],
+            name: "MICENFR",
+            dependencies: ["MICEAlerts", "MICEIDMEF", "MICERecords", "MICETransport", "MICENCode", "MICEPacket"],
             swiftSettings: swiftSettings),
         .target(
             name: "MICEBuffer",
@@ -154,7 +157,7 @@ let package = Package(
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
                 "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
-                argumentParser,
+                "MICENCode", "MICENFR", "MICEPacket", "MICETransport", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -358,6 +361,7 @@ let package = Package(
         // captures on the loopback interface.
         .testTarget(
             name: "MICEPacketTests", dependencies: ["MICEPacket", "MICETestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MICENCodeTests", dependencies: ["MICENCode"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
             swiftSettings: swiftSettings),

@@ -90,23 +90,28 @@ struct NFRRunCommand: ParsableCommand {
         link?.stop(seconds: 10)
         let rate = summary.seconds > 0 ? Double(summary.packets) / summary.seconds : 0
         if summaryJSON {
-            let object: [String: Any] = [
-                "packets": summary.packets, "ipv4": summary.decoder.ipv4, "non_ip": summary.decoder.nonIP,
-                "undecodable": summary.decoder.undecodable, "filter_runs": summary.engine.filterRuns,
-                "records": summary.engine.records, "alerts": summary.engine.alerts,
-                "suppressed_alerts": summary.engine.suppressedAlerts, "seconds": summary.seconds,
-                "packets_per_s": rate,
-            ]
+            var object: [String: Any] = [:]
+            object["packets"] = summary.packets
+            object["ipv4"] = summary.decoder.ipv4
+            object["ipv6"] = summary.decoder.ipv6
+            object["non_ip"] = summary.decoder.nonIP
+            object["undecodable"] = summary.decoder.undecodableTotal
+            object["filter_runs"] = summary.engine.filterRuns
+            object["records"] = summary.engine.records
+            object["alerts"] = summary.engine.alerts
+            object["suppressed_alerts"] = summary.engine.suppressedAlerts
+            object["seconds"] = summary.seconds
+            object["packets_per_s"] = rate
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             stderr.write(data + Data("\n".utf8))
         } else {
-            stderr.write(
-                Data(
-                    ("\(summary.packets) packets (\(summary.decoder.ipv4) IPv4, \(summary.decoder.nonIP) non-IP, "
-                        + "\(summary.decoder.undecodable) undecodable), \(summary.engine.filterRuns) filter runs, "
-                        + "\(summary.engine.records) records, \(summary.engine.alerts) alerts "
-                        + "(\(summary.engine.suppressedAlerts) suppressed by alertContext), "
-                        + String(format: "%.0f packets/s\n", rate)).utf8))
+            let decoded = summary.decoder
+            var line = "\(summary.packets) packets (\(decoded.ipv4) IPv4, \(decoded.ipv6) IPv6, "
+            line += "\(decoded.nonIP) non-IP, \(decoded.undecodableTotal) undecodable), "
+            line += "\(summary.engine.filterRuns) filter runs, \(summary.engine.records) records, "
+            line += "\(summary.engine.alerts) alerts (\(summary.engine.suppressedAlerts) suppressed by alertContext), "
+            line += String(format: "%.0f packets/s\n", rate)
+            stderr.write(Data(line.utf8))
         }
     }
 

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+// M-ICE: Modular Intrusion Detection and Countermeasure Environment
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a compiled statement ended.
+enum NCodeFlow: UInt8 {
+    case normal
+    case breakLoop
+    case continueLoop
+    case returned
+    case aborted
+}
+
+/// A compiled expression: evaluates against the machine's state.
+typealias NCodeEval = (NCodeMachine) -> NCodeValue
+/// A compiled statement.
+typealias NCodeExec = (NCodeMachine) -> NCodeFlow
+
+/// The state compiled N-Code runs against: global and `$` slots, the argument stack, the current
+/// packet, the instruction budget and the once-per-site error reports.
+final class NCodeMachine {
+    let host: any NCodeHost
+    /// Global variables by slot (late bound: every name has a slot from the start, null until set).
+    let globals: UnsafeMutablePointer<NCodeValue>
+    let globalCount: Int
+    /// `$` variables by slot: each function, filter and file has its own, kept across calls.
+    let statics: UnsafeMutablePointer<NCodeValue>
+    let staticCount: Int
+    /// Global names to slots, for `recorder(spec, "schema_name")`.
+    let globalSlots: [String: Int]
+    /// Call sites, by site id, for diagnostics.
+    var origins: [NCodeOrigin]
+    private var reported: Set<Int> = []
+
+    /// `$1 ... $n` of the running calls, stacked.
+    var arguments: [NCodeValue] = []
+    var frameBase = 0
+    var frameCount = 0
+    var callDepth = 0
+    var returnValue: NCodeValue = .null
+
+    /// Loop iterations and calls left in this callback.
+    var budget = 0
+    var budgetLimit = 1_000_000
+    var aborted = false
+
+    var packet = NCodePacket()
+    var hasPacket = false
+    var timeOverride: Int?
+
+    init(host: any NCodeHost, globalSlots: [String: Int], staticCount: Int, origins: [NCodeOrigin]) {
+        self.host = host
+        self.globalSlots = globalSlots
+        self.globalCount = max(globalSlots.count, 1)
+        self.staticCount = max(staticCount, 1)
+        self.origins = origins
+        globals = .allocate(capacity: globalCount)
+        globals.initialize(repeating: .null, count: globalCount)
+        statics = .allocate(capacity: self.staticCount)
+        statics.initialize(repeating: .null, count: self.staticCount)
+        arguments.reserveCapacity(256)
+    }
+
+    deinit {
+        globals.deinitialize(count: globalCount)
+        globals.deallocate()
+        statics.deinitialize(count: staticCount)
+        statics.deallocate()
+    }
+
+    /// `system.time`: the packet's time in a filter, else the set time, else the wall clock.
+    var time: Int {
+        if hasPacket { return packet.time }
+        if let timeOverride { return timeOverride }
+        return wallClockSeconds()
+    }
+
+    /// An error value for a failed operation at `site`; the host hears about each site once.
+    func fail(_ site: Int, _ message: String) -> NCodeValue {
+        if reported.insert(site).inserted { host.diagnostic(message, origin: origins[site]) }
+        return .error(message)
+    }
+
+    /// Spends one unit of the budget; false (and the callback aborted) when it is exhausted.
+    @inline(__always)
+    func spend(_ site: Int) -> Bool {
+        budget -= 1
+        if budget >= 0 { return true }
+        if !aborted {
+            aborted = true
+            _ = fail(site, "instruction budget of \(budgetLimit) loop iterations and calls exceeded; callback stopped")
+        }
+        return false
+    }
+
+    /// Prepares one callback (a top-level statement or a filter run).
+    func beginCallback() {
+        budget = budgetLimit
+        aborted = false
+        returnValue = .null
+        arguments.removeAll(keepingCapacity: true)
+        frameBase = 0
+        frameCount = 0
+        callDepth = 0
+    }
+}
+
+/// Seconds since the epoch from the system clock.
+func wallClockSeconds() -> Int { Int(time(nil)) }
