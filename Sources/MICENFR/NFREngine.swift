@@ -119,7 +119,8 @@ public final class NFREngine: NCodeHost {
         currentTime = time
         var fields = NCodePacket(
             time: Int(packet.header.seconds), timeMicros: Int(packet.header.nanoseconds / 1000),
-            ipSrc: ip.source.rawValue, ipDst: ip.destination.rawValue, ipProtocol: Int(ip.protocolNumber), ipLength: Int(ip.totalLength),
+            ipSrc: ip.source.rawValue, ipDst: ip.destination.rawValue, ipProtocol: Int(ip.protocolNumber),
+            ipLength: Int(ip.totalLength),
             ipTTL: Int(ip.ttl), ipID: Int(ip.identification), ipTOS: Int(ip.tos), blob: packet.ipBlob, sport: 0,
             dport: 0, tcpFlags: 0, icmpType: 0, icmpCode: 0)
         var layer = -1

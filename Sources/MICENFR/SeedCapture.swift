@@ -34,22 +34,41 @@ public enum SeedCapture {
         let net1 = IPv4Address(10, 0, 1, 255)
         let net2 = IPv4Address(10, 0, 2, 255)
         // Ordinary traffic before and between: never reported once badhosts is checked.
-        add(-5, 0, builder.icmpEchoRequest(from: IPv4Address(10, 0, 0, 5), to: IPv4Address(10, 0, 0, 7), identifier: 1, sequence: 1))
+        add(
+            -5, 0,
+            builder.icmpEchoRequest(
+                from: IPv4Address(10, 0, 0, 5), to: IPv4Address(10, 0, 0, 7), identifier: 1, sequence: 1))
         for second in 0..<3 {
-            add(Int64(second), 0, builder.icmpEchoRequest(from: attacker, to: net0, identifier: 0x1234, sequence: UInt16(second)))
+            add(
+                Int64(second), 0,
+                builder.icmpEchoRequest(from: attacker, to: net0, identifier: 0x1234, sequence: UInt16(second)))
         }
         // Excepted: 10.0.0.0/24 may ping 10.0.0.255; 10.0.0.128/25 may reach 10.0.1.255; 10.0.2.2 and .3 10.0.2.255.
         add(3, 0, builder.icmpEchoRequest(from: IPv4Address(10, 0, 0, 5), to: net0, identifier: 7, sequence: 1))
         add(4, 0, builder.tcpSYN(from: IPv4Address(10, 0, 0, 200), sourcePort: 1025, to: net1, destinationPort: 23))
         add(5, 0, builder.tcpSYN(from: IPv4Address(10, 0, 2, 2), sourcePort: 1026, to: net2, destinationPort: 23))
-        add(6, 0, builder.udp(from: IPv4Address(10, 0, 2, 3), sourcePort: 137, to: IPv4Address(10, 0, 255, 255), destinationPort: 137, payload: Array(repeating: 0, count: 8)))
-        add(8, 0, builder.tcpSYN(from: IPv4Address(10, 0, 0, 9), sourcePort: 40000, to: IPv4Address(10, 0, 1, 9), destinationPort: 80))
+        add(
+            6, 0,
+            builder.udp(
+                from: IPv4Address(10, 0, 2, 3), sourcePort: 137, to: IPv4Address(10, 0, 255, 255), destinationPort: 137,
+                payload: Array(repeating: 0, count: 8)))
+        add(
+            8, 0,
+            builder.tcpSYN(
+                from: IPv4Address(10, 0, 0, 9), sourcePort: 40000, to: IPv4Address(10, 0, 1, 9), destinationPort: 80))
         add(11, 0, builder.tcpSYN(from: attacker, sourcePort: 8256, to: net2, destinationPort: 23))
         add(14, 0, builder.tcpSYN(from: attacker, sourcePort: 8256, to: net2, destinationPort: 23))
-        add(15, 0, builder.udp(from: IPv4Address(10, 0, 0, 9), sourcePort: 53, to: IPv4Address(10, 0, 0, 10), destinationPort: 5353, payload: Array(repeating: 1, count: 12)))
+        add(
+            15, 0,
+            builder.udp(
+                from: IPv4Address(10, 0, 0, 9), sourcePort: 53, to: IPv4Address(10, 0, 0, 10), destinationPort: 5353,
+                payload: Array(repeating: 1, count: 12)))
         add(20, 0, builder.tcpSYN(from: attacker, sourcePort: 8256, to: net2, destinationPort: 23))
         add(28, 0, builder.tcpSYN(from: attacker, sourcePort: 8275, to: net1, destinationPort: 23))
-        add(30, 0, builder.icmpEchoRequest(from: IPv4Address(10, 0, 0, 7), to: IPv4Address(10, 0, 0, 5), identifier: 1, sequence: 2))
+        add(
+            30, 0,
+            builder.icmpEchoRequest(
+                from: IPv4Address(10, 0, 0, 7), to: IPv4Address(10, 0, 0, 5), identifier: 1, sequence: 2))
         return packets
     }
 
@@ -81,7 +100,8 @@ public enum SeedCapture {
                         payload: Array(repeating: UInt8(index), count: 200)))
             case 1:
                 templates.append(
-                    builder.udp(from: a, sourcePort: UInt16(30_000 + index), to: b, destinationPort: 53,
+                    builder.udp(
+                        from: a, sourcePort: UInt16(30_000 + index), to: b, destinationPort: 53,
                         payload: Array(repeating: UInt8(index), count: 60)))
             default:
                 templates.append(builder.icmpEchoRequest(from: a, to: b, identifier: UInt16(index), sequence: 1))
@@ -89,12 +109,16 @@ public enum SeedCapture {
         }
         var attacks: [[UInt8]] = []
         for (index, broadcast) in broadcasts.enumerated() {
-            attacks.append(builder.icmpEchoRequest(from: attacker, to: broadcast, identifier: 9, sequence: UInt16(index)))
-            attacks.append(builder.tcpSYN(from: attacker, sourcePort: UInt16(8256 + index), to: broadcast, destinationPort: 23))
+            attacks.append(
+                builder.icmpEchoRequest(from: attacker, to: broadcast, identifier: 9, sequence: UInt16(index)))
+            attacks.append(
+                builder.tcpSYN(from: attacker, sourcePort: UInt16(8256 + index), to: broadcast, destinationPort: 23))
         }
         for index in 0..<count {
             let micros = Int64(index) * 10
-            let frame = index % attackEvery == attackEvery - 1 ? attacks[(index / attackEvery) % attacks.count] : templates[index % templates.count]
+            let frame =
+                index % attackEvery == attackEvery - 1
+                ? attacks[(index / attackEvery) % attacks.count] : templates[index % templates.count]
             try writer.write(seconds: start + micros / 1_000_000, microseconds: UInt32(micros % 1_000_000), frame)
         }
         try writer.close()

@@ -10,7 +10,9 @@ struct NFRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nfr",
         abstract: "NFR backends: check and run N-Code.",
-        subcommands: [Test.self, NFRRunCommand.self, NFRQueryCommand.self, NFRAlertsCommand.self, NFRCaptureCommand.self]
+        subcommands: [
+            Test.self, NFRRunCommand.self, NFRQueryCommand.self, NFRAlertsCommand.self, NFRCaptureCommand.self,
+        ]
     )
 
     /// `micectl nfr test FILE.nfr [FILE...]`: what NFR's bin/test-nfrd did.

@@ -120,8 +120,10 @@ struct NFRRunCommand: ParsableCommand {
         let (host, port) = try Self.hostPort(smtp, option: "--smtp")
         return NFRAlertDispatcher.MailSettings(
             client: SMTPClient(host: host, port: port, heloName: "mice-nfr", timeoutSeconds: 30), from: mailFrom,
-            defaultRecipients: (mailTo ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty })
+            defaultRecipients: (mailTo ?? "").split(separator: ",").map {
+                String($0).trimmingCharacters(in: .whitespaces)
+            }
+            .filter { !$0.isEmpty })
     }
 
     func managementLink() throws -> BlockingSpooledLink? {
