@@ -435,7 +435,7 @@ let package = Package(
         // real FIFOs read by the shipped agents, a real SMTP server and TCP listener, SQLite and
         // PostgreSQL.
         .testTarget(
-            name: "MICENFRTests", dependencies: ["MICENFR", "MICEAlerts", "MICEIDMEF", "MICETestSupport"],
+            name: "MICENFRTests", dependencies: ["MICENFR", "MICEAlerts", "MICEIDMEF", "MICEPacket", "MICETestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAlertsTests",
