@@ -80,7 +80,7 @@ struct PcapWriterTests {
     @Test(
         "a written Ethernet capture reads back identically through libpcap and through tcpdump",
         arguments: [
-            LinkType.ethernet, LinkType.raw,
+            LinkType.ethernet, LinkType.raw, LinkType.ipv4,
         ])
     func roundTrip(linkType: LinkType) throws {
         let scratch = try PacketFixtures.scratch("writer")
