@@ -15,7 +15,8 @@ import MICERecords
 /// bytes buffered (each datagram holds a buffer up to its highest fragment end); when a new
 /// fragment would pass either bound the oldest datagrams are evicted. A datagram not complete
 /// ``Limits/timeoutSeconds`` of packet time after its first fragment is dropped (checked at most
-/// once per second of packet time, on the next fragment or ``expire(now:)``).
+/// once per second of packet time, on the next fragment or ``expire(now:)``). A datagram sent in
+/// more than ``Limits/maxFragmentsPerDatagram`` fragments is dropped.
 ///
 /// Memory is allocated only for fragments; whole packets never reach the reassembler.
 public struct IPv4Reassembler {
@@ -27,11 +28,18 @@ public struct IPv4Reassembler {
         public var maxBytes: Int
         /// Packet-time seconds a datagram may stay incomplete.
         public var timeoutSeconds: Double
+        /// Fragments one datagram may take; past it the datagram is dropped (each fragment costs a
+        /// walk over the datagram's holes, so this bounds the work as well).
+        public var maxFragmentsPerDatagram: Int
 
-        public init(maxDatagrams: Int = 1024, maxBytes: Int = 16 * 1024 * 1024, timeoutSeconds: Double = 30) {
+        public init(
+            maxDatagrams: Int = 1024, maxBytes: Int = 16 * 1024 * 1024, timeoutSeconds: Double = 30,
+            maxFragmentsPerDatagram: Int = 256
+        ) {
             self.maxDatagrams = max(1, maxDatagrams)
             self.maxBytes = max(65_535 + 60, maxBytes)
             self.timeoutSeconds = timeoutSeconds
+            self.maxFragmentsPerDatagram = max(2, maxFragmentsPerDatagram)
         }
     }
 
@@ -82,6 +90,7 @@ public struct IPv4Reassembler {
         var holes: [Hole] = [Hole(first: 0, last: Int.max)]
         var end: Int?
         var receivedEnd = 0
+        var fragmentCount = 0
         var footprint: Int { header.count + data.count }
     }
 
@@ -134,6 +143,8 @@ public struct IPv4Reassembler {
             while datagrams.count >= limits.maxDatagrams { evictOldest() }
             entry = Datagram(firstSeen: time)
         }
+        entry.fragmentCount += 1
+        guard entry.fragmentCount <= limits.maxFragmentsPerDatagram else { return reject() }
         if !more {
             if let end = entry.end, end != last + 1 { return reject() }
             if entry.receivedEnd > last + 1 { return reject() }

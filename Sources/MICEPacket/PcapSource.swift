@@ -70,6 +70,8 @@ public final class PcapSource: @unchecked Sendable {
     private let handle: OpaquePointer
     private let nanosecondTimestamps: Bool
     private let stopRequested = Atomic<Bool>(false)
+    /// libpcap's break flag is set but was not consumed by a read (live only).
+    private var stalePcapBreak = false
 
     /// Opens a capture file (pcap or pcapng, through libpcap).
     /// - Parameters:
@@ -164,8 +166,9 @@ public final class PcapSource: @unchecked Sendable {
         var dataPointer: UnsafePointer<UInt8>?
         let fractionScale: UInt32 = nanosecondTimestamps ? 1 : 1000
         while delivered < limit {
-            if stopRequested.load(ordering: .relaxed) {
-                stopRequested.store(false, ordering: .relaxed)
+            if stopRequested.exchange(false, ordering: .relaxed) {
+                // Live, libpcap's own break flag is still set: the next read consumes it.
+                if isLive { stalePcapBreak = true }
                 break
             }
             let status = pcap_next_ex(handle, &headerPointer, &dataPointer)
@@ -183,7 +186,13 @@ public final class PcapSource: @unchecked Sendable {
             } else if status == 0 {
                 continue
             } else if status == PCAP_ERROR_BREAK {
-                if stopRequested.load(ordering: .relaxed) { stopRequested.store(false, ordering: .relaxed) }
+                // A file: the end. Live: a breakLoop() (a stale one, from a loop that had
+                // already stopped on the flag, is skipped).
+                if isLive && stalePcapBreak {
+                    stalePcapBreak = false
+                    continue
+                }
+                stopRequested.store(false, ordering: .relaxed)
                 break
             } else {
                 throw PacketError(
@@ -198,7 +207,8 @@ public final class PcapSource: @unchecked Sendable {
     /// live, within the timeout). Safe from any thread.
     public func breakLoop() {
         stopRequested.store(true, ordering: .relaxed)
-        pcap_breakloop(handle)
+        // Wakes a live read blocked in the kernel; a file read never blocks, the flag suffices.
+        if isLive { pcap_breakloop(handle) }
     }
 
     /// The kernel's counts for a live capture (nil for a file).

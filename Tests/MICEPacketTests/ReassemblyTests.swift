@@ -178,6 +178,23 @@ struct ReassemblyTests {
         #expect(bytesDecoder.counters.reassemblyEvictions == 5)
     }
 
+    @Test("a datagram in more fragments than the limit is dropped")
+    func tooManyFragments() {
+        let pieces = (0..<300).map {
+            Self.fragment(
+                id: 6, offset: $0 * 8, more: $0 < 299, payload: [UInt8](repeating: UInt8($0 & 0xFF), count: 8))
+        }
+        let (packets, decoder) = Self.feed(pieces.reversed())
+        #expect(packets.count == 300)
+        #expect(decoder.counters.reassembled == 0)
+        #expect(decoder.counters.reassemblyRejected >= 1)
+        let (whole, wholeDecoder) = Self.feed(
+            pieces.reversed(), limits: IPv4Reassembler.Limits(maxFragmentsPerDatagram: 300))
+        #expect(whole.last?.isReassembled == true)
+        #expect(whole.last?.ipBlob.count == 2400)
+        #expect(wholeDecoder.counters.reassembled == 1)
+    }
+
     @Test("fragments cut by the snap length are delivered but not reassembled")
     func snappedFragment() {
         let head = Self.fragment(id: 5, offset: 0, more: true, payload: [UInt8](repeating: 1, count: 16))
