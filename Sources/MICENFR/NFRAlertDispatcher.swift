@@ -140,7 +140,7 @@ public final class NFRAlertDispatcher {
             messageID: messageID, analyzer: analyzer, createTime: time, detectTime: time,
             sources: node(alert.sourceAddress).map { [IDMEFSource(node: $0)] } ?? [],
             targets: node(alert.targetAddress).map { [IDMEFTarget(node: $0)] } ?? [],
-            classification: IDMEFClassification(text: alert.alert + ": " + alert.message, ident: alert.alert),
+            classification: IDMEFClassification(text: alert.alert, ident: alert.alert),
             assessment: IDMEFAssessment(
                 impact: IDMEFImpact(severity: IDMEFImpact.Severity(rawValue: alert.severity.idmefSeverity))),
             additionalData: [

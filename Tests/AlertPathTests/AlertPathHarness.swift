@@ -104,8 +104,11 @@ final class AlertPathHarness {
     }
 
     /// The management host: alerts into SQLite, classification `alertID` mapped to RID 3 (the
-    /// file agent) by a match file in the original format.
-    func startManagement(alertID: String, port: Int = 0, key: String? = nil) throws -> DaemonProcess {
+    /// file agent) by a match file in the original format, for the analyzer MICE-RegEx and the
+    /// `analyzers` given.
+    func startManagement(alertID: String, port: Int = 0, key: String? = nil, analyzers: [String] = []) throws
+        -> DaemonProcess
+    {
         let fixtures = TestPaths.repositoryRoot + "/Tests/Fixtures/mngmthost"
         var match = try String(contentsOfFile: fixtures + "/match_file_aa_regex.txt", encoding: .utf8)
         match = match.replacingOccurrences(of: "[ALERT_ID]\n", with: "[ALERT_ID]\nAID = \"\(alertID)\"\n")
@@ -117,6 +120,13 @@ final class AlertPathHarness {
         actGeneric = actGeneric.replacingOccurrences(
             of: "PIPE_PATH = /var/run/M-ICE", with: "PIPE_PATH = \(work)/fifos")
         actGeneric = actGeneric.replacingOccurrences(of: "MATCH_PATH = /etc/M-ICE/", with: "MATCH_PATH = \(work)/")
+        for analyzer in analyzers {
+            actGeneric = actGeneric.replacingOccurrences(
+                of: "ANAID = \"MICE-RegEx\"\n", with: "ANAID = \"MICE-RegEx\"\nANAID = \"\(analyzer)\"\n")
+            actGeneric = actGeneric.replacingOccurrences(
+                of: "MF = match_file_aa_regex.txt\n",
+                with: "MF = match_file_aa_regex.txt\nMF = match_file_aa_regex.txt\n")
+        }
         let popFile = try write(
             "mice_mod_pop_act_generic.conf", actGeneric + "\n[ALERT_DB]\nDBPATH = \(database)\nQUEUELIMIT = 100\n")
         let agentFile = try write(

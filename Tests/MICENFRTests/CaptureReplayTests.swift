@@ -39,7 +39,8 @@ struct CaptureReplayTests {
         defer { scratch.remove() }
         let home = try home(scratch, code: code)
         var echoed: [UInt8] = []
-        let dispatcher = try NFRAlertDispatcher(home: home, console: { _ in }, jsonOutput: nil, mail: nil, management: nil)
+        let dispatcher = try NFRAlertDispatcher(
+            home: home, console: { _ in }, jsonOutput: nil, mail: nil, management: nil)
         let engine = try NFREngine(
             home: try NFRHome(path: home), dispatcher: dispatcher, echo: { echoed += $0 }, diagnostics: { _ in })
         let summary = try NFRReplay.run(source: try PcapSource(file: captureDirectory + "/" + capture), engine: engine)

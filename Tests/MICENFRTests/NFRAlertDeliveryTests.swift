@@ -79,5 +79,11 @@ import Testing
         let idmef = dispatcher.idmefAlert(Self.alert(0, time: 893_954_759, rules: []), messageID: "1")
         #expect(idmef.sources.first?.node?.addresses.first?.address == "208.239.113.163")
         #expect(idmef.assessment?.impact?.severity == .high)
+        let dtd = TestPaths.repositoryRoot + "/.cache/idmef/idmef-message.dtd"
+        let xmlPath = scratch.path + "/alert.xml"
+        try IDMEFXMLWriter.document(IDMEFMessage(alerts: [idmef])).write(
+            toFile: xmlPath, atomically: true, encoding: .utf8)
+        let lint = try runProgram("/usr/bin/xmllint", ["--noout", "--dtdvalid", dtd, xmlPath])
+        #expect(lint.status == 0, "\(lint.errorText)")
     }
 }
