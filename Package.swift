@@ -435,7 +435,8 @@ let package = Package(
         // real FIFOs read by the shipped agents, a real SMTP server and TCP listener, SQLite and
         // PostgreSQL.
         .testTarget(
-            name: "MICENFRTests", dependencies: ["MICENFR", "MICEAlerts", "MICEIDMEF", "MICEPacket", "MICETestSupport"],
+            name: "MICENFRTests",
+            dependencies: ["MICENFR", "MICEAlerts", "MICEIDMEF", "MICEPacket", "MICETestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAlertsTests",
