@@ -214,4 +214,13 @@ step "reaction: mice-rct-log records the countermeasure requested for the source
 printf 'block 218.188.2.4 for 600 s\n' > "$work/arguments.txt"
 "$micectl" plugins run mice-rct-log --config '{"syslog": false}' --input "$work/arguments.txt"
 
-step "done; analysis, alerts and the ReactionDaemon arrive with the next issues (see README)"
+step "NFR: the second seed's new_badhosts backend (N-Code) over a capture of pings and telnet SYNs to broadcast addresses"
+cp -r plugins/nfr "$work/nfr"
+"$micectl" nfr capture "$work/seed.pcap"
+"$micectl" nfr run "$work/nfr" --pcap "$work/seed.pcap"
+echo "recorded rows (micectl nfr query, the seed's Display as Text):"
+"$micectl" nfr query id/new_badhosts --home "$work/nfr"
+nfr_alerts=$("$micectl" nfr alerts --home "$work/nfr" | wc -l)
+[ "$nfr_alerts" -eq 4 ] || { echo "demo: expected 4 NFR alerts (alertContext(5)), got $nfr_alerts" >&2; exit 1; }
+
+step "done; the ReactionDaemon with sandboxed countermeasures arrives with the next issue (see README)"
