@@ -66,16 +66,18 @@ final class NCodeCompiler {
         case .block(let statements):
             var compiled: [NCodeExec] = []
             for inner in statements { compiled.append(try compile(inner)) }
-            if compiled.isEmpty { return { _ in .normal } }
-            if compiled.count == 1 { return compiled[0] }
-            return { machine in
-                for exec in compiled {
+            guard var chain = compiled.last else { return { _ in .normal } }
+            // A chain of pairs rather than a loop over an array: no per-statement retain of the closures.
+            for exec in compiled.dropLast().reversed() {
+                let rest = chain
+                chain = { machine in
                     let flow = exec(machine)
                     if flow != .normal { return flow }
                     if machine.aborted { return .aborted }
+                    return rest(machine)
                 }
-                return .normal
             }
+            return chain
         case .expression(let expression):
             let eval = try compile(expression)
             return { machine in
@@ -275,6 +277,18 @@ final class NCodeCompiler {
         if op == .inside, case .field("ip", let name) = left.kind, name == "src" || name == "dst" {
             let isSource = name == "src"
             let leftEval = try compile(left)
+            if case .global(let global) = right.kind {
+                // The packet fast path: a host field against a global list, read in place.
+                let slot = globalSlot(global)
+                let set = NCodeHostSet()
+                return { machine in
+                    guard machine.hasPacket else { return .int(leftEval(machine).isInside(rightEval(machine)) ? 1 : 0) }
+                    let host = isSource ? machine.packet.ipSrc : machine.packet.ipDst
+                    set.refresh(machine.globalVersions[slot], machine.globals + slot)
+                    if set.needsGeneric { return .int(NCodeOperators.hostInside(host, machine.globals[slot]) ? 1 : 0) }
+                    return .int(set.contains(host) ? 1 : 0)
+                }
+            }
             return { machine in
                 guard machine.hasPacket else { return .int(leftEval(machine).isInside(rightEval(machine)) ? 1 : 0) }
                 let host = isSource ? machine.packet.ipSrc : machine.packet.ipDst
@@ -339,6 +353,7 @@ final class NCodeCompiler {
             return { machine in
                 let result = valueEval(machine)
                 machine.globals[slot] = result
+                machine.globalVersions[slot] &+= 1
                 return result
             }
         case .local(let name):
@@ -376,6 +391,7 @@ final class NCodeCompiler {
                 guard cell.pointee.setElement(key, result) else {
                     return machine.fail(site, "cannot assign by key to a \(cell.pointee.typeName)")
                 }
+                if isGlobal { machine.globalVersions[slot] &+= 1 }
                 return result
             }
         default:

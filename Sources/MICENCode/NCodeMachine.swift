@@ -28,6 +28,8 @@ final class NCodeMachine {
     /// Global variables by slot (late bound: every name has a slot from the start, null until set).
     let globals: UnsafeMutablePointer<NCodeValue>
     let globalCount: Int
+    /// Bumped on every assignment to a global, so call sites can cache what they derived from it.
+    let globalVersions: UnsafeMutablePointer<Int>
     /// `$` variables by slot: each function, filter and file has its own, kept across calls.
     let statics: UnsafeMutablePointer<NCodeValue>
     let staticCount: Int
@@ -38,19 +40,19 @@ final class NCodeMachine {
     private var reported: Set<Int> = []
 
     /// `$1 ... $n` of the running calls, stacked.
-    var arguments: [NCodeValue] = []
-    var frameBase = 0
-    var frameCount = 0
-    var callDepth = 0
-    var returnValue: NCodeValue = .null
+    @exclusivity(unchecked) var arguments: [NCodeValue] = []
+    @exclusivity(unchecked) var frameBase = 0
+    @exclusivity(unchecked) var frameCount = 0
+    @exclusivity(unchecked) var callDepth = 0
+    @exclusivity(unchecked) var returnValue: NCodeValue = .null
 
     /// Loop iterations and calls left in this callback.
-    var budget = 0
+    @exclusivity(unchecked) var budget = 0
     var budgetLimit = 1_000_000
-    var aborted = false
+    @exclusivity(unchecked) var aborted = false
 
-    var packet = NCodePacket()
-    var hasPacket = false
+    @exclusivity(unchecked) var packet = NCodePacket()
+    @exclusivity(unchecked) var hasPacket = false
     var timeOverride: Int?
 
     init(host: any NCodeHost, globalSlots: [String: Int], staticCount: Int, origins: [NCodeOrigin]) {
@@ -61,6 +63,8 @@ final class NCodeMachine {
         self.origins = origins
         globals = .allocate(capacity: globalCount)
         globals.initialize(repeating: .null, count: globalCount)
+        globalVersions = .allocate(capacity: globalCount)
+        globalVersions.initialize(repeating: 0, count: globalCount)
         statics = .allocate(capacity: self.staticCount)
         statics.initialize(repeating: .null, count: self.staticCount)
         arguments.reserveCapacity(256)
@@ -69,6 +73,7 @@ final class NCodeMachine {
     deinit {
         globals.deinitialize(count: globalCount)
         globals.deallocate()
+        globalVersions.deallocate()
         statics.deinitialize(count: staticCount)
         statics.deallocate()
     }
@@ -102,8 +107,8 @@ final class NCodeMachine {
     func beginCallback() {
         budget = budgetLimit
         aborted = false
-        returnValue = .null
-        arguments.removeAll(keepingCapacity: true)
+        if case .null = returnValue {} else { returnValue = .null }
+        if !arguments.isEmpty { arguments.removeAll(keepingCapacity: true) }
         frameBase = 0
         frameCount = 0
         callDepth = 0

@@ -19,6 +19,8 @@ public final class NCodeProgram {
 
     private let machine: NCodeMachine
     private var compiledFilters: [CompiledFilter]
+    /// The filters' bodies, apart, so a run touches nothing else.
+    private let bodies: [NCodeExec]
     private let topLevel: [TopLevelStatement]
 
     /// Parses and compiles `sources` in order. Throws the first syntax or compile error.
@@ -94,6 +96,7 @@ public final class NCodeProgram {
             host: host, globalSlots: compiler.globalSlots, staticCount: compiler.staticCount,
             origins: compiler.origins)
         compiledFilters = filters
+        bodies = filters.map(\.body)
         topLevel = statements
         resolveFilterArguments()
     }
@@ -130,7 +133,7 @@ public final class NCodeProgram {
         machine.beginCallback()
         machine.packet = packet
         machine.hasPacket = true
-        _ = compiledFilters[index].body(machine)
+        _ = bodies[index](machine)
         machine.hasPacket = false
         machine.packet.blob = UnsafeRawBufferPointer(start: nil, count: 0)
     }

@@ -188,3 +188,37 @@ struct LanguageTests {
         #expect(generic.1.text == "515 1 error(byte: offset -1 outside the 3-byte blob)")
     }
 }
+
+/// The packet fast path for `ip.src inside GLOBAL` answers like the generic `inside`.
+@Suite("N-Code: inside on packet addresses")
+struct PacketInsideTests {
+    @Test("the cached host list follows reassignment, element assignment, nesting and arrays")
+    func cacheFollowsAssignments() throws {
+        let text = """
+            watch = [ 10.0.0.1 ];
+            filter w ip ( ) {
+                echo(ip.src inside watch, ip.dst inside watch);
+                if (ip.protocol == 17) watch = [ 10.0.0.0:255.0.0.0, [ 192.168.1.1 ] ];
+                if (ip.protocol == 6) watch[ip.src] = 1;
+            }
+            """
+        let (program, host) = try runTopLevel(text)
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: program)
+        #expect(host.takeText() == "10")
+        TestPacket.udp("10.9.9.9", 1, "192.168.1.1", 2).run(through: program)
+        #expect(host.takeText() == "00")
+        TestPacket.ping("10.5.5.5", "192.168.1.1").run(through: program)
+        #expect(host.takeText() == "11")
+        TestPacket.ping("11.0.0.1", "192.168.1.2").run(through: program)
+        #expect(host.takeText() == "00")
+        TestPacket.tcp("11.0.0.1", 1, "192.168.1.2", 2, flags: 2).run(through: program)
+        #expect(host.takeText() == "00")
+        #expect(host.diagnostics.map(\.message) == ["cannot assign by key to a list"])
+        let array = try runTopLevel("a[10.0.0.1] = 1; filter f ip ( ) { echo(ip.src inside a, ip.dst inside a); }")
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: array.0)
+        #expect(array.1.text == "10")
+        let unset = try runTopLevel("filter f ip ( ) { echo(ip.src inside nothing, ip.src inside 10.0.0.1); }")
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: unset.0)
+        #expect(unset.1.text == "01")
+    }
+}
