@@ -24,8 +24,11 @@ extension NCodeCompiler {
         switch name {
         case "echo":
             return { machine in
+                var values: [NCodeValue] = []
+                values.reserveCapacity(evals.count)
+                for eval in evals { values.append(eval(machine)) }
                 var out: [UInt8] = []
-                let values = evals.map { $0(machine) }
+                out.reserveCapacity(64)
                 for value in values { value.appendPrint(to: &out) }
                 machine.host.echo(out)
                 return .error("user error")
@@ -33,6 +36,7 @@ extension NCodeCompiler {
         case "cat":
             return { machine in
                 var out: [UInt8] = []
+                out.reserveCapacity(32)
                 for eval in evals {
                     let value = eval(machine)
                     if value.isError { return value }
@@ -157,11 +161,25 @@ extension NCodeCompiler {
                     .badArguments, "alert takes a source, an alert, a context and its arguments", line: node.line,
                     column: node.column)
             }
+            func constantName(_ expression: Expression) -> String? {
+                if case .literal(let value) = expression.kind { return value.printed }
+                return nil
+            }
+            let sourceName = constantName(arguments[0])
+            let alertName = constantName(arguments[1])
+            let sourceEval = evals[0]
+            let alertEval = evals[1]
+            let contextEval = evals[2]
+            let argumentEvals = Array(evals[3...])
             return { machine in
-                let values = evals.map { $0(machine) }
+                let source = sourceName ?? sourceEval(machine).printed
+                let alert = alertName ?? alertEval(machine).printed
+                let context = contextEval(machine)
+                var values: [NCodeValue] = []
+                values.reserveCapacity(argumentEvals.count)
+                for eval in argumentEvals { values.append(eval(machine)) }
                 machine.host.alert(
-                    source: values[0].printed, alert: values[1].printed, context: values[2],
-                    arguments: Array(values[3...]), origin: machine.origins[site])
+                    source: source, alert: alert, context: context, arguments: values, origin: machine.origins[site])
                 return .null
             }
         default:
