@@ -101,8 +101,8 @@ public final class NCodeProgram {
         resolveFilterArguments()
     }
 
-    /// The filters of all files, in source order.
-    public var filters: [NCodeFilter] { compiledFilters.map(\.filter) }
+    /// The filters of all files, in source order (a stored array: cheap to read per packet).
+    public private(set) var filters: [NCodeFilter] = []
 
     /// The most loop iterations plus calls one callback (a filter run or a top-level statement)
     /// may make before it is stopped with a diagnostic. Default 1,000,000.
@@ -153,5 +153,6 @@ public final class NCodeProgram {
                 compiledFilters[index].filter.arguments[position].value = eval(machine)
             }
         }
+        filters = compiledFilters.map(\.filter)
     }
 }

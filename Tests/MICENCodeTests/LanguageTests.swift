@@ -222,3 +222,32 @@ struct PacketInsideTests {
         #expect(unset.1.text == "01")
     }
 }
+
+/// T16, the language side: record statements hand typed rows to the host.
+@Suite("N-Code: record")
+struct RecordTests {
+    @Test("T16: five record calls give five rows with their column types")
+    func fiveRows() throws {
+        let text = """
+            s = library_schema:new(1, [ "time", "ip", "int", "string", "net" ], scope());
+            r = recorder("bin/list packages/test/rows.cfg", "s");
+            i = 0;
+            while (i < 5) {
+                record system.time, 10.0.0.1 + i, i * 10, cat("row ", i), 10.0.0.0:255.0.0.0 to r;
+                i = i + 1;
+            }
+            record 1 to nothing;
+            """
+        let (_, host) = try runTopLevel(text, path: "packages/test/rows.nfr")
+        #expect(host.records.count == 5)
+        for (index, row) in host.records.enumerated() {
+            #expect(
+                row.values == [
+                    .int(1_000), .host(ip("10.0.0.1") + UInt32(index)), .int(index * 10), .text("row \(index)"),
+                    .network(address: ip("10.0.0.0"), mask: ip("255.0.0.0")),
+                ])
+            #expect(row.recorder == .handle(NCodeHandle(kind: "recorder", id: 1)))
+        }
+        #expect(host.diagnostics.map(\.message) == ["record: the target is not a recorder (null)"])
+    }
+}
