@@ -29,7 +29,10 @@ extension NCodeCompiler {
                 for eval in evals { values.append(eval(machine)) }
                 var out: [UInt8] = []
                 out.reserveCapacity(64)
-                for value in values { value.appendPrint(to: &out) }
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                for value in values { value.appendPrint(to: &out, remaining: &remaining) }
+                machine.charge(allowance, remaining, site)
                 machine.host.echo(out)
                 return .error("user error")
             }
@@ -37,11 +40,17 @@ extension NCodeCompiler {
             return { machine in
                 var out: [UInt8] = []
                 out.reserveCapacity(32)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
                 for eval in evals {
                     let value = eval(machine)
                     if value.isError { return value }
                     if case .null = value { continue }
-                    value.appendPrint(to: &out)
+                    value.appendPrint(to: &out, remaining: &remaining)
+                }
+                machine.charge(allowance, remaining, site)
+                if out.count >= NCodeLimits.maxStringBytes {
+                    return machine.fail(site, "cat: the result would exceed \(NCodeLimits.maxStringBytes) bytes")
                 }
                 return .string(out)
             }

@@ -122,7 +122,9 @@ final class NCodeCompiler {
                 switch items(machine) {
                 case .null: return .normal
                 case .list(let list): elements = list
-                case .array(let array): elements = array.keys.sorted().map(\.value)
+                case .array(let array):
+                    guard machine.spend(site, array.count) else { return .aborted }
+                    elements = array.keys.sorted().map(\.value)
                 case let other: elements = [other]
                 }
                 for element in elements {
@@ -266,7 +268,25 @@ final class NCodeCompiler {
                 let list = NCodeValue.list(constants)
                 return { _ in list }
             }
-            return { machine in .list(evals.map { $0(machine) }) }
+            let site = site(line: expression.line)
+            return { machine in
+                var values: [NCodeValue] = []
+                values.reserveCapacity(evals.count)
+                var nested = false
+                for eval in evals {
+                    let value = eval(machine)
+                    switch value {
+                    case .list, .array: nested = true
+                    default: break
+                    }
+                    values.append(value)
+                }
+                let list = NCodeValue.list(values)
+                if nested, let error = machine.checkNesting(list, depth: NCodeLimits.maxValueNesting, site) {
+                    return error
+                }
+                return list
+            }
         }
     }
 
@@ -274,6 +294,7 @@ final class NCodeCompiler {
         throws(NCodeError) -> NCodeEval
     {
         let rightEval = try compile(right)
+        let site = site(line: node.line)
         if op == .inside, case .field("ip", let name) = left.kind, name == "src" || name == "dst" {
             let isSource = name == "src"
             let leftEval = try compile(left)
@@ -285,14 +306,24 @@ final class NCodeCompiler {
                     guard machine.hasPacket else { return .int(leftEval(machine).isInside(rightEval(machine)) ? 1 : 0) }
                     let host = isSource ? machine.packet.ipSrc : machine.packet.ipDst
                     set.refresh(machine.globalVersions[slot], machine.globals + slot)
-                    if set.needsGeneric { return .int(NCodeOperators.hostInside(host, machine.globals[slot]) ? 1 : 0) }
+                    if set.needsGeneric {
+                        let allowance = machine.walkAllowance
+                        var remaining = allowance
+                        let found = NCodeValue.host(host).isInside(machine.globals[slot], remaining: &remaining)
+                        machine.charge(allowance, remaining, site)
+                        return .int(found ? 1 : 0)
+                    }
                     return .int(set.contains(host) ? 1 : 0)
                 }
             }
             return { machine in
                 guard machine.hasPacket else { return .int(leftEval(machine).isInside(rightEval(machine)) ? 1 : 0) }
                 let host = isSource ? machine.packet.ipSrc : machine.packet.ipDst
-                return .int(NCodeOperators.hostInside(host, rightEval(machine)) ? 1 : 0)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                let found = NCodeValue.host(host).isInside(rightEval(machine), remaining: &remaining)
+                machine.charge(allowance, remaining, site)
+                return .int(found ? 1 : 0)
             }
         }
         let leftEval = try compile(left)
@@ -308,17 +339,24 @@ final class NCodeCompiler {
                 let b = rightEval(machine)
                 if a.isError { return a }
                 if b.isError { return b }
-                return .int(a.ncodeEquals(b) == wanted ? 1 : 0)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                let equal = a.ncodeEquals(b, remaining: &remaining)
+                machine.charge(allowance, remaining, site)
+                return .int(equal == wanted ? 1 : 0)
             }
         case .inside:
             return { machine in
                 let a = leftEval(machine)
                 let b = rightEval(machine)
                 if a.isError { return a }
-                return .int(a.isInside(b) ? 1 : 0)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                let found = a.isInside(b, remaining: &remaining)
+                machine.charge(allowance, remaining, site)
+                return .int(found ? 1 : 0)
             }
         case .less, .lessEqual, .greater, .greaterEqual:
-            let site = site(line: node.line)
             return { machine in
                 let a = leftEval(machine)
                 let b = rightEval(machine)
@@ -330,7 +368,6 @@ final class NCodeCompiler {
                 }
             }
         default:
-            let site = site(line: node.line)
             return { machine in
                 let a = leftEval(machine)
                 let b = rightEval(machine)
@@ -386,6 +423,9 @@ final class NCodeCompiler {
                 guard let key = NCodeKey(keyValue) else {
                     if keyValue.isError { return keyValue }
                     return machine.fail(site, "a \(keyValue.typeName) cannot be an array key")
+                }
+                if let error = machine.checkNesting(result, depth: NCodeLimits.maxValueNesting - 1, site) {
+                    return error
                 }
                 let cell = isGlobal ? machine.globals + slot : machine.statics + slot
                 guard cell.pointee.setElement(key, result) else {

@@ -38,8 +38,13 @@ final class NCodeHostSet {
         var hostList: [UInt32] = []
         var networkList: [UInt32] = []
         needsGeneric = false
+        var remaining = NCodeLimits.maxWalk
         func collect(_ value: NCodeValue, depth: Int) {
-            guard depth <= NCodeLimits.maxNesting else { return }
+            remaining -= 1
+            guard depth <= NCodeLimits.maxValueNesting + 1, remaining >= 0 else {
+                needsGeneric = true
+                return
+            }
             switch value {
             case .host(let host): hostList.append(host)
             case .network(let address, let mask): networkList += [address & mask, mask]

@@ -93,14 +93,47 @@ final class NCodeMachine {
 
     /// Spends one unit of the budget; false (and the callback aborted) when it is exhausted.
     @inline(__always)
-    func spend(_ site: Int) -> Bool {
-        budget -= 1
+    func spend(_ site: Int, _ steps: Int = 1) -> Bool {
+        budget -= steps
         if budget >= 0 { return true }
         if !aborted {
             aborted = true
             _ = fail(site, "instruction budget of \(budgetLimit) loop iterations and calls exceeded; callback stopped")
         }
         return false
+    }
+
+    /// How many nested elements the next walk (a comparison, `inside`, a print) may visit.
+    @inline(__always)
+    var walkAllowance: Int { budget > 0 ? min(budget, NCodeLimits.maxWalk) : 0 }
+
+    /// Charges `allowance - remaining` visited elements to the budget (see ``walkAllowance``).
+    @inline(__always)
+    func charge(_ allowance: Int, _ remaining: Int, _ site: Int) {
+        let used = allowance - max(remaining, 0)
+        if used == 0 { return }
+        budget -= used
+        if budget < 0 && !aborted {
+            aborted = true
+            _ = fail(site, "instruction budget of \(budgetLimit) steps exceeded by a large value; callback stopped")
+        }
+    }
+
+    /// Checks a list or array about to be stored or built: nested at most
+    /// ``NCodeLimits/maxValueNesting`` levels (charged to the budget). Returns an error value otherwise.
+    func checkNesting(_ value: NCodeValue, depth: Int, _ site: Int) -> NCodeValue? {
+        switch value {
+        case .list, .array:
+            let allowance = walkAllowance
+            var remaining = allowance
+            let fits = value.fitsNesting(depth: depth, remaining: &remaining)
+            charge(allowance, remaining, site)
+            if fits { return nil }
+            if remaining < 0 { return .error("instruction budget exceeded") }
+            return fail(site, "lists and arrays nest at most \(NCodeLimits.maxValueNesting) levels deep")
+        default:
+            return nil
+        }
     }
 
     /// Prepares one callback (a top-level statement or a filter run).

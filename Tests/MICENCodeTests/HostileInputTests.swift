@@ -5,7 +5,7 @@ import MICENCode
 import Testing
 
 /// Hostile or broken N-Code gives errors, never a crash or a hang.
-@Suite("N-Code: hostile input")
+@Suite("N-Code: hostile input", .timeLimit(.minutes(1)))
 struct HostileInputTests {
     @Test("deep nesting of parentheses, lists, unary operators and blocks is a compile error")
     func deepNesting() {
@@ -119,5 +119,34 @@ struct HostileInputTests {
         #expect(host.text.contains("1.2.3.4"))
         #expect(host.text.hasSuffix("\n1"))
         #expect(host.diagnostics.count >= 8)
+    }
+
+    @Test("values built at runtime cannot nest without bound, explode when printed or grow without limit")
+    func runtimeBlowUp() throws {
+        let text = """
+            l = [];
+            i = 0;
+            while (i < 32) { l = [l]; i = i + 1; }
+            echo(l, "\\n");
+            d = [1];
+            j = 0;
+            while (j < 31) { d = [d, d]; j = j + 1; }
+            echo(strlen(cat(d)) > 0, " ", 7 inside d, " ", d == d, "\\n");
+            s = "x";
+            while (1) { s = cat(s, s); if (s == null) break; }
+            echo(s, "\\n");
+            a[1] = 1;
+            k = 0;
+            while (k < 100) { a[1] = a; k = k + 1; }
+            echo(strlen(cat(a)) > 0, "\\n");
+            echo("alive\\n");
+            """
+        let (_, host) = try runTopLevel(text)
+        let lines = host.text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 6)
+        #expect(lines.first.map(String.init) == "error(lists and arrays nest at most 32 levels deep)")
+        #expect(lines.dropFirst(2).first.map(String.init) == "error(cat: the result would exceed 16777216 bytes)")
+        #expect(host.text.hasSuffix("alive\n"))
+        #expect(host.diagnostics.contains { $0.message.contains("nest at most 32 levels") })
     }
 }
