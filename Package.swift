@@ -347,7 +347,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MICERegexTests", dependencies: ["MICERegex"], swiftSettings: swiftSettings),
-        .testTarget(name: "MICENCodeTests", dependencies: ["MICENCode"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICENCodeTests", dependencies: ["MICENCode", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
             swiftSettings: swiftSettings),
