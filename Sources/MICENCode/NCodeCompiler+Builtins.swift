@@ -202,9 +202,8 @@ extension NCodeCompiler {
     private func userCall(_ function: NCodeFunctionBox, _ evals: [NCodeEval], site: Int) -> NCodeEval {
         let count = evals.count
         return { machine in
-            guard machine.callDepth < NCodeLimits.maxCallDepth else {
-                return machine.fail(
-                    site, "\(function.name): calls nested deeper than \(NCodeLimits.maxCallDepth) (runaway recursion?)")
+            guard machine.callDepth < NCodeLimits.maxCallDepth, !machine.stackExhausted() else {
+                return machine.fail(site, "\(function.name): calls nested too deeply (runaway recursion?)")
             }
             guard machine.spend(site) else { return .error("instruction budget exceeded") }
             let base = machine.arguments.count

@@ -136,8 +136,28 @@ final class NCodeMachine {
         }
     }
 
+    /// The stack address where the running callback began (see ``stackExhausted()``).
+    @exclusivity(unchecked) var stackBase: UInt = 0
+
+    /// The address of a local of the caller's frame: where the stack is now.
+    @inline(never)
+    static func stackPosition() -> UInt {
+        var marker: UInt8 = 0
+        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+    }
+
+    /// Whether the running callback has used more than ``NCodeLimits/maxStackBytes`` of stack
+    /// (deep recursion through deep expressions), checked at each call.
+    @inline(__always)
+    func stackExhausted() -> Bool {
+        let here = Self.stackPosition()
+        let used = here > stackBase ? here - stackBase : stackBase - here
+        return used > NCodeLimits.maxStackBytes
+    }
+
     /// Prepares one callback (a top-level statement or a filter run).
     func beginCallback() {
+        stackBase = Self.stackPosition()
         budget = budgetLimit
         aborted = false
         if case .null = returnValue {} else { returnValue = .null }

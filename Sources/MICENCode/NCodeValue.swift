@@ -265,6 +265,8 @@ enum NCodeLimits {
     static let maxStringBytes = 16 << 20
     /// Nested `func` calls.
     static let maxCallDepth = 100
+    /// Stack one callback may use before a call is refused (threads have at least 512 KiB).
+    static let maxStackBytes: UInt = 192 << 10
 }
 
 extension NCodeValue {

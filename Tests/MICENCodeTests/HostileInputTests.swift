@@ -96,7 +96,7 @@ struct HostileInputTests {
             """
         let (_, host) = try runTopLevel(text)
         #expect(
-            host.text == "error(down: calls nested deeper than 100 (runaway recursion?))\n"
+            host.text == "error(down: calls nested too deeply (runaway recursion?))\n"
                 + "error(instruction budget exceeded)\nalive\n")
         #expect(host.diagnostics.count == 2)
     }
@@ -148,5 +148,18 @@ struct HostileInputTests {
         #expect(lines.dropFirst(2).first.map(String.init) == "error(cat: the result would exceed 16777216 bytes)")
         #expect(host.text.hasSuffix("alive\n"))
         #expect(host.diagnostics.contains { $0.message.contains("nest at most 32 levels") })
+    }
+}
+
+/// Recursion through deep expressions is refused by stack use, before the thread's stack runs out.
+@Suite("N-Code: stack use", .timeLimit(.minutes(1)))
+struct StackUseTests {
+    @Test("a recursive func whose return expression is 300 levels deep stops with an error value")
+    func deepRecursion() throws {
+        let expression = "down($1 + 1)" + String(repeating: " + 1", count: 300)
+        let text = "func down { if ($1 > 1000) return 0; return \(expression); }\necho(down(0), \"\\n\");"
+        let (_, host) = try runTopLevel(text)
+        #expect(host.text == "error(down: calls nested too deeply (runaway recursion?))\n")
+        #expect(host.diagnostics.count == 1)
     }
 }
