@@ -51,6 +51,9 @@ struct HostileInputTests {
         #expect(compileError("x = 1; \u{00E9}")?.description == "t.nfr:1:8: unexpected character byte 0xc3")
         #expect(compileError("x = \"\u{00E9}\"; echo(x);") == nil)
         #expect(compileError("") == nil)
+        #expect(compileError("\u{FEFF}x = 1;\r\necho(x);\r\n") == nil)
+        #expect(
+            compileError("\u{FEFF}x = 1 1;")?.description == "t.nfr:1:7: expected ';' after the statement, found '1'")
         #expect(compileError("# only a comment") == nil)
         #expect(compileError("echo(")?.code == .syntax)
         #expect(compileError("filter")?.code == .syntax)
