@@ -165,14 +165,14 @@ final class NCodeCompiler {
                 return .returned
             }
         case .record(let values, let target):
-            var evals: [NCodeEval] = []
-            for value in values { evals.append(try compile(value)) }
+            var evals: [NCodeCode] = []
+            for value in values { evals.append(NCodeCode(eval: try compile(value))) }
             let targetEval = try compile(target)
             let site = site(line: statement.line)
             return { machine in
                 var recorded: [NCodeValue] = []
                 recorded.reserveCapacity(evals.count)
-                for eval in evals { recorded.append(eval(machine)) }
+                for code in evals { recorded.append(code.eval(machine)) }
                 let recorder = targetEval(machine)
                 guard case .handle = recorder else {
                     _ = machine.fail(site, "record: the target is not a recorder (\(recorder.typeName))")
@@ -258,8 +258,8 @@ final class NCodeCompiler {
         case .assign(let target, let value):
             return try assign(target, value, expression)
         case .list(let items):
-            var evals: [NCodeEval] = []
-            for item in items { evals.append(try compile(item)) }
+            var evals: [NCodeCode] = []
+            for item in items { evals.append(NCodeCode(eval: try compile(item))) }
             let constants = items.compactMap { item -> NCodeValue? in
                 if case .literal(let value) = item.kind { return value }
                 return nil
@@ -273,8 +273,8 @@ final class NCodeCompiler {
                 var values: [NCodeValue] = []
                 values.reserveCapacity(evals.count)
                 var nested = false
-                for eval in evals {
-                    let value = eval(machine)
+                for code in evals {
+                    let value = code.eval(machine)
                     switch value {
                     case .list, .array: nested = true
                     default: break

@@ -21,6 +21,17 @@ typealias NCodeEval = (NCodeMachine) -> NCodeValue
 /// A compiled statement.
 typealias NCodeExec = (NCodeMachine) -> NCodeFlow
 
+/// A compiled expression kept in an array. The wrapper keeps the closure at its own type, so
+/// calling it needs no reabstraction thunk (a closure stored directly in an array gets one).
+struct NCodeCode {
+    let eval: NCodeEval
+}
+
+/// A compiled statement kept in an array (see ``NCodeCode``).
+struct NCodeStatementCode {
+    let exec: NCodeExec
+}
+
 /// The state compiled N-Code runs against: global and `$` slots, the argument stack, the current
 /// packet, the instruction budget and the once-per-site error reports.
 final class NCodeMachine {

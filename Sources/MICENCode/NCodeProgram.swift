@@ -20,7 +20,7 @@ public final class NCodeProgram {
     private let machine: NCodeMachine
     private var compiledFilters: [CompiledFilter]
     /// The filters' bodies, apart, so a run touches nothing else.
-    private let bodies: [NCodeExec]
+    private let bodies: [NCodeStatementCode]
     private let topLevel: [TopLevelStatement]
 
     /// Parses and compiles `sources` in order. Throws the first syntax or compile error.
@@ -96,7 +96,7 @@ public final class NCodeProgram {
             host: host, globalSlots: compiler.globalSlots, staticCount: compiler.staticCount,
             origins: compiler.origins)
         compiledFilters = filters
-        bodies = filters.map(\.body)
+        bodies = filters.map { NCodeStatementCode(exec: $0.body) }
         topLevel = statements
         resolveFilterArguments()
     }
@@ -133,7 +133,7 @@ public final class NCodeProgram {
         machine.beginCallback()
         machine.packet = packet
         machine.hasPacket = true
-        _ = bodies[index](machine)
+        _ = bodies[index].exec(machine)
         machine.hasPacket = false
         machine.packet.blob = UnsafeRawBufferPointer(start: nil, count: 0)
     }
