@@ -26,7 +26,7 @@ extension NCodeCompiler {
             return { machine in
                 var values: [NCodeValue] = []
                 values.reserveCapacity(evals.count)
-                for code in evals { values.append(code.eval(machine)) }
+                for index in evals.indices { values.append(evals[index].eval(machine)) }
                 var out: [UInt8] = []
                 out.reserveCapacity(64)
                 let allowance = machine.walkAllowance
@@ -42,8 +42,8 @@ extension NCodeCompiler {
                 out.reserveCapacity(32)
                 let allowance = machine.walkAllowance
                 var remaining = allowance
-                for code in evals {
-                    let value = code.eval(machine)
+                for index in evals.indices {
+                    let value = evals[index].eval(machine)
                     if value.isError { return value }
                     if case .null = value { continue }
                     value.appendPrint(to: &out, remaining: &remaining)
@@ -186,7 +186,7 @@ extension NCodeCompiler {
                 let context = contextEval(machine)
                 var values: [NCodeValue] = []
                 values.reserveCapacity(argumentEvals.count)
-                for code in argumentEvals { values.append(code.eval(machine)) }
+                for index in argumentEvals.indices { values.append(argumentEvals[index].eval(machine)) }
                 machine.host.alert(
                     source: source, alert: alert, context: context, arguments: values, origin: machine.origins[site])
                 return .null
@@ -207,8 +207,8 @@ extension NCodeCompiler {
             }
             guard machine.spend(site) else { return .error("instruction budget exceeded") }
             let base = machine.arguments.count
-            for code in evals {
-                let value = code.eval(machine)
+            for index in evals.indices {
+                let value = evals[index].eval(machine)
                 machine.arguments.append(value)
             }
             let savedBase = machine.frameBase

@@ -172,7 +172,7 @@ final class NCodeCompiler {
             return { machine in
                 var recorded: [NCodeValue] = []
                 recorded.reserveCapacity(evals.count)
-                for code in evals { recorded.append(code.eval(machine)) }
+                for index in evals.indices { recorded.append(evals[index].eval(machine)) }
                 let recorder = targetEval(machine)
                 guard case .handle = recorder else {
                     _ = machine.fail(site, "record: the target is not a recorder (\(recorder.typeName))")
@@ -273,8 +273,8 @@ final class NCodeCompiler {
                 var values: [NCodeValue] = []
                 values.reserveCapacity(evals.count)
                 var nested = false
-                for code in evals {
-                    let value = code.eval(machine)
+                for index in evals.indices {
+                    let value = evals[index].eval(machine)
                     switch value {
                     case .list, .array: nested = true
                     default: break
