@@ -461,6 +461,15 @@ final class NCodeCompiler {
         case ("ip", "tos"): return packetInt(nil) { $0.ipTOS }
         case ("ip", "blob"):
             return { machine in machine.hasPacket ? .string(Array(machine.packet.blob)) : .null }
+        case ("tcp", "blob"), ("udp", "blob"):
+            let isTCP = namespace == "tcp"
+            return { machine in
+                guard machine.hasPacket, machine.packet.ipProtocol == (isTCP ? 6 : 17) else { return .null }
+                let blob = machine.packet.blob
+                let header = isTCP ? (blob.count > 12 ? Int(blob[12] >> 4) * 4 : 20) : 8
+                guard header >= (isTCP ? 20 : 8), header <= blob.count else { return .string([]) }
+                return .string(Array(blob[header...]))
+            }
         case ("tcp", "sport"): return packetInt(6) { $0.sport }
         case ("tcp", "dport"): return packetInt(6) { $0.dport }
         case ("tcp", "flags"): return packetInt(6) { $0.tcpFlags }

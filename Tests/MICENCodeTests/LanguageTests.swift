@@ -251,3 +251,31 @@ struct RecordTests {
         #expect(host.diagnostics.map(\.message) == ["record: the target is not a recorder (null)"])
     }
 }
+
+/// `tcp.blob` and `udp.blob`: the segment's payload after its header (no stream reassembly).
+@Suite("N-Code: transport payloads")
+struct PayloadTests {
+    @Test("tcp.blob skips the TCP header by its data offset, udp.blob the 8-byte UDP header")
+    func payloads() throws {
+        let text = """
+            filter t tcp ( ) { echo("t:", tcp.blob, ":", strlen(tcp.blob), ":", udp.blob, "\\n"); }
+            filter u udp ( ) { echo("u:", udp.blob, ":", tcp.blob, "\\n"); }
+            filter i icmp ( ) { echo("i:", tcp.blob, "\\n"); }
+            """
+        let (program, host) = try runTopLevel(text)
+        var segment = TestPacket.tcp("10.0.0.1", 1025, "10.0.0.2", 23, flags: 0x18)
+        segment.payload[12] = 0x60
+        segment.payload += [1, 2, 3, 4] + Array("ls\n".utf8)
+        segment.run(through: program)
+        var datagram = TestPacket.udp("10.0.0.1", 53, "10.0.0.2", 53)
+        datagram.payload += Array("query".utf8)
+        datagram.run(through: program)
+        var truncated = TestPacket.tcp("10.0.0.1", 1, "10.0.0.2", 2, flags: 2)
+        truncated.payload[12] = 0xF0
+        truncated.run(through: program)
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: program)
+        #expect(host.text == "t:ls\n:3:null\nu:query:null\nt::0:null\ni:null\n")
+        #expect(compileError("x = tcp.connSym;")?.code == .unknownField)
+        #expect(compileError("declare $buf inside tcp.connSym;") == nil)
+    }
+}
