@@ -361,7 +361,8 @@ let package = Package(
         // captures on the loopback interface.
         .testTarget(
             name: "MICEPacketTests", dependencies: ["MICEPacket", "MICETestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MICENCodeTests", dependencies: ["MICENCode"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICENCodeTests", dependencies: ["MICENCode", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
             swiftSettings: swiftSettings),

@@ -18,26 +18,39 @@ extension NCodeCompiler {
                     column: node.column)
             }
         }
-        var evals: [NCodeEval] = []
-        for argument in arguments { evals.append(try compile(argument)) }
+        var evals: [NCodeCode] = []
+        for argument in arguments { evals.append(NCodeCode(eval: try compile(argument))) }
         let site = site(line: node.line)
         switch name {
         case "echo":
             return { machine in
+                var values: [NCodeValue] = []
+                values.reserveCapacity(evals.count)
+                for index in evals.indices { values.append(evals[index].eval(machine)) }
                 var out: [UInt8] = []
-                let values = evals.map { $0(machine) }
-                for value in values { value.appendPrint(to: &out) }
+                out.reserveCapacity(64)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                for value in values { value.appendPrint(to: &out, remaining: &remaining) }
+                machine.charge(allowance, remaining, site)
                 machine.host.echo(out)
                 return .error("user error")
             }
         case "cat":
             return { machine in
                 var out: [UInt8] = []
-                for eval in evals {
-                    let value = eval(machine)
+                out.reserveCapacity(32)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                for index in evals.indices {
+                    let value = evals[index].eval(machine)
                     if value.isError { return value }
                     if case .null = value { continue }
-                    value.appendPrint(to: &out)
+                    value.appendPrint(to: &out, remaining: &remaining)
+                }
+                machine.charge(allowance, remaining, site)
+                if out.count >= NCodeLimits.maxStringBytes {
+                    return machine.fail(site, "cat: the result would exceed \(NCodeLimits.maxStringBytes) bytes")
                 }
                 return .string(out)
             }
@@ -47,7 +60,7 @@ extension NCodeCompiler {
         case "strlen":
             try arity(1...1)
             return { machine in
-                switch evals[0](machine) {
+                switch evals[0].eval(machine) {
                 case .string(let bytes): return .int(bytes.count)
                 case .error(let message): return .error(message)
                 case let other: return machine.fail(site, "strlen: expected a string, got \(other.typeName)")
@@ -56,8 +69,8 @@ extension NCodeCompiler {
         case "index":
             try arity(2...2)
             return { machine in
-                let haystack = evals[0](machine)
-                let needle = evals[1](machine)
+                let haystack = evals[0].eval(machine)
+                let needle = evals[1].eval(machine)
                 guard case .string(let text) = haystack, case .string(let part) = needle else {
                     if haystack.isError { return haystack }
                     if needle.isError { return needle }
@@ -69,9 +82,9 @@ extension NCodeCompiler {
         case "substr":
             try arity(2...3)
             return { machine in
-                let subject = evals[0](machine)
-                let start = evals[1](machine)
-                let length = evals.count == 3 ? evals[2](machine) : .null
+                let subject = evals[0].eval(machine)
+                let start = evals[1].eval(machine)
+                let length = evals.count == 3 ? evals[2].eval(machine) : .null
                 guard case .string(let bytes) = subject, case .int(let offset) = start else {
                     for value in [subject, start] where value.isError { return value }
                     return machine.fail(
@@ -94,7 +107,7 @@ extension NCodeCompiler {
         case "host":
             try arity(1...1)
             return { machine in
-                let value = evals[0](machine)
+                let value = evals[0].eval(machine)
                 switch value {
                 case .host: return value
                 case .network(let address, _): return .host(address)
@@ -114,9 +127,9 @@ extension NCodeCompiler {
             try arity(2...3)
             let defaultScope = scope
             return { machine in
-                let version = evals[0](machine)
-                let columns = evals[1](machine)
-                let scope = evals.count == 3 ? evals[2](machine) : .text(defaultScope)
+                let version = evals[0].eval(machine)
+                let columns = evals[1].eval(machine)
+                let scope = evals.count == 3 ? evals[2].eval(machine) : .text(defaultScope)
                 guard case .int(let number) = version, case .list(let types) = columns else {
                     return machine.fail(
                         site, "library_schema:new: expected a version and a list of column types")
@@ -127,8 +140,8 @@ extension NCodeCompiler {
         case "recorder":
             try arity(2...2)
             return { machine in
-                let spec = evals[0](machine)
-                let schemaName = evals[1](machine)
+                let spec = evals[0].eval(machine)
+                let schemaName = evals[1].eval(machine)
                 guard case .string = spec, case .string = schemaName else {
                     return machine.fail(site, "recorder: expected a spec string and a schema variable name")
                 }
@@ -144,7 +157,7 @@ extension NCodeCompiler {
         case "alertContext":
             try arity(1...1)
             return { machine in
-                let seconds = evals[0](machine)
+                let seconds = evals[0].eval(machine)
                 guard case .int(let value) = seconds else {
                     if seconds.isError { return seconds }
                     return machine.fail(site, "alertContext: expected seconds as an int, got \(seconds.typeName)")
@@ -157,11 +170,25 @@ extension NCodeCompiler {
                     .badArguments, "alert takes a source, an alert, a context and its arguments", line: node.line,
                     column: node.column)
             }
+            func constantName(_ expression: Expression) -> String? {
+                if case .literal(let value) = expression.kind { return value.printed }
+                return nil
+            }
+            let sourceName = constantName(arguments[0])
+            let alertName = constantName(arguments[1])
+            let sourceEval = evals[0].eval
+            let alertEval = evals[1].eval
+            let contextEval = evals[2].eval
+            let argumentEvals = Array(evals[3...])
             return { machine in
-                let values = evals.map { $0(machine) }
+                let source = sourceName ?? sourceEval(machine).printed
+                let alert = alertName ?? alertEval(machine).printed
+                let context = contextEval(machine)
+                var values: [NCodeValue] = []
+                values.reserveCapacity(argumentEvals.count)
+                for index in argumentEvals.indices { values.append(argumentEvals[index].eval(machine)) }
                 machine.host.alert(
-                    source: values[0].printed, alert: values[1].printed, context: values[2],
-                    arguments: Array(values[3...]), origin: machine.origins[site])
+                    source: source, alert: alert, context: context, arguments: values, origin: machine.origins[site])
                 return .null
             }
         default:
@@ -172,17 +199,16 @@ extension NCodeCompiler {
         }
     }
 
-    private func userCall(_ function: NCodeFunctionBox, _ evals: [NCodeEval], site: Int) -> NCodeEval {
+    private func userCall(_ function: NCodeFunctionBox, _ evals: [NCodeCode], site: Int) -> NCodeEval {
         let count = evals.count
         return { machine in
-            guard machine.callDepth < NCodeLimits.maxCallDepth else {
-                return machine.fail(
-                    site, "\(function.name): calls nested deeper than \(NCodeLimits.maxCallDepth) (runaway recursion?)")
+            guard machine.callDepth < NCodeLimits.maxCallDepth, !machine.stackExhausted() else {
+                return machine.fail(site, "\(function.name): calls nested too deeply (runaway recursion?)")
             }
             guard machine.spend(site) else { return .error("instruction budget exceeded") }
             let base = machine.arguments.count
-            for eval in evals {
-                let value = eval(machine)
+            for index in evals.indices {
+                let value = evals[index].eval(machine)
                 machine.arguments.append(value)
             }
             let savedBase = machine.frameBase
@@ -207,8 +233,8 @@ extension NCodeCompiler {
     }
 
     /// `byte(blob, offset)` / `short(blob, offset)`: big-endian; `ip.blob` is read in place.
-    private func bytes(name: String, width: Int, blob: Expression, evals: [NCodeEval], site: Int) -> NCodeEval {
-        let offsetEval = evals[1]
+    private func bytes(name: String, width: Int, blob: Expression, evals: [NCodeCode], site: Int) -> NCodeEval {
+        let offsetEval = evals[1].eval
         func read(_ buffer: UnsafeRawBufferPointer, _ offset: Int, _ machine: NCodeMachine) -> NCodeValue {
             guard offset >= 0, offset <= buffer.count - width else {
                 return machine.fail(site, "\(name): offset \(offset) outside the \(buffer.count)-byte blob")
@@ -227,7 +253,7 @@ extension NCodeCompiler {
                 return read(machine.packet.blob, position, machine)
             }
         }
-        let blobEval = evals[0]
+        let blobEval = evals[0].eval
         return { machine in
             let subject = blobEval(machine)
             let offset = offsetEval(machine)

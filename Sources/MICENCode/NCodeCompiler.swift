@@ -66,16 +66,18 @@ final class NCodeCompiler {
         case .block(let statements):
             var compiled: [NCodeExec] = []
             for inner in statements { compiled.append(try compile(inner)) }
-            if compiled.isEmpty { return { _ in .normal } }
-            if compiled.count == 1 { return compiled[0] }
-            return { machine in
-                for exec in compiled {
+            guard var chain = compiled.last else { return { _ in .normal } }
+            // A chain of pairs rather than a loop over an array: no per-statement retain of the closures.
+            for exec in compiled.dropLast().reversed() {
+                let rest = chain
+                chain = { machine in
                     let flow = exec(machine)
                     if flow != .normal { return flow }
                     if machine.aborted { return .aborted }
+                    return rest(machine)
                 }
-                return .normal
             }
+            return chain
         case .expression(let expression):
             let eval = try compile(expression)
             return { machine in
@@ -120,7 +122,9 @@ final class NCodeCompiler {
                 switch items(machine) {
                 case .null: return .normal
                 case .list(let list): elements = list
-                case .array(let array): elements = array.keys.sorted().map(\.value)
+                case .array(let array):
+                    guard machine.spend(site, array.count) else { return .aborted }
+                    elements = array.keys.sorted().map(\.value)
                 case let other: elements = [other]
                 }
                 for element in elements {
@@ -161,14 +165,14 @@ final class NCodeCompiler {
                 return .returned
             }
         case .record(let values, let target):
-            var evals: [NCodeEval] = []
-            for value in values { evals.append(try compile(value)) }
+            var evals: [NCodeCode] = []
+            for value in values { evals.append(NCodeCode(eval: try compile(value))) }
             let targetEval = try compile(target)
             let site = site(line: statement.line)
             return { machine in
                 var recorded: [NCodeValue] = []
                 recorded.reserveCapacity(evals.count)
-                for eval in evals { recorded.append(eval(machine)) }
+                for index in evals.indices { recorded.append(evals[index].eval(machine)) }
                 let recorder = targetEval(machine)
                 guard case .handle = recorder else {
                     _ = machine.fail(site, "record: the target is not a recorder (\(recorder.typeName))")
@@ -254,8 +258,8 @@ final class NCodeCompiler {
         case .assign(let target, let value):
             return try assign(target, value, expression)
         case .list(let items):
-            var evals: [NCodeEval] = []
-            for item in items { evals.append(try compile(item)) }
+            var evals: [NCodeCode] = []
+            for item in items { evals.append(NCodeCode(eval: try compile(item))) }
             let constants = items.compactMap { item -> NCodeValue? in
                 if case .literal(let value) = item.kind { return value }
                 return nil
@@ -264,7 +268,25 @@ final class NCodeCompiler {
                 let list = NCodeValue.list(constants)
                 return { _ in list }
             }
-            return { machine in .list(evals.map { $0(machine) }) }
+            let site = site(line: expression.line)
+            return { machine in
+                var values: [NCodeValue] = []
+                values.reserveCapacity(evals.count)
+                var nested = false
+                for index in evals.indices {
+                    let value = evals[index].eval(machine)
+                    switch value {
+                    case .list, .array: nested = true
+                    default: break
+                    }
+                    values.append(value)
+                }
+                let list = NCodeValue.list(values)
+                if nested, let error = machine.checkNesting(list, depth: NCodeLimits.maxValueNesting, site) {
+                    return error
+                }
+                return list
+            }
         }
     }
 
@@ -272,13 +294,36 @@ final class NCodeCompiler {
         throws(NCodeError) -> NCodeEval
     {
         let rightEval = try compile(right)
+        let site = site(line: node.line)
         if op == .inside, case .field("ip", let name) = left.kind, name == "src" || name == "dst" {
             let isSource = name == "src"
             let leftEval = try compile(left)
+            if case .global(let global) = right.kind {
+                // The packet fast path: a host field against a global list, read in place.
+                let slot = globalSlot(global)
+                let set = NCodeHostSet()
+                return { machine in
+                    guard machine.hasPacket else { return .int(leftEval(machine).isInside(rightEval(machine)) ? 1 : 0) }
+                    let host = isSource ? machine.packet.ipSrc : machine.packet.ipDst
+                    set.refresh(machine.globalVersions[slot], machine.globals + slot)
+                    if set.needsGeneric {
+                        let allowance = machine.walkAllowance
+                        var remaining = allowance
+                        let found = NCodeValue.host(host).isInside(machine.globals[slot], remaining: &remaining)
+                        machine.charge(allowance, remaining, site)
+                        return .int(found ? 1 : 0)
+                    }
+                    return .int(set.contains(host) ? 1 : 0)
+                }
+            }
             return { machine in
                 guard machine.hasPacket else { return .int(leftEval(machine).isInside(rightEval(machine)) ? 1 : 0) }
                 let host = isSource ? machine.packet.ipSrc : machine.packet.ipDst
-                return .int(NCodeOperators.hostInside(host, rightEval(machine)) ? 1 : 0)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                let found = NCodeValue.host(host).isInside(rightEval(machine), remaining: &remaining)
+                machine.charge(allowance, remaining, site)
+                return .int(found ? 1 : 0)
             }
         }
         let leftEval = try compile(left)
@@ -294,17 +339,24 @@ final class NCodeCompiler {
                 let b = rightEval(machine)
                 if a.isError { return a }
                 if b.isError { return b }
-                return .int(a.ncodeEquals(b) == wanted ? 1 : 0)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                let equal = a.ncodeEquals(b, remaining: &remaining)
+                machine.charge(allowance, remaining, site)
+                return .int(equal == wanted ? 1 : 0)
             }
         case .inside:
             return { machine in
                 let a = leftEval(machine)
                 let b = rightEval(machine)
                 if a.isError { return a }
-                return .int(a.isInside(b) ? 1 : 0)
+                let allowance = machine.walkAllowance
+                var remaining = allowance
+                let found = a.isInside(b, remaining: &remaining)
+                machine.charge(allowance, remaining, site)
+                return .int(found ? 1 : 0)
             }
         case .less, .lessEqual, .greater, .greaterEqual:
-            let site = site(line: node.line)
             return { machine in
                 let a = leftEval(machine)
                 let b = rightEval(machine)
@@ -316,7 +368,6 @@ final class NCodeCompiler {
                 }
             }
         default:
-            let site = site(line: node.line)
             return { machine in
                 let a = leftEval(machine)
                 let b = rightEval(machine)
@@ -339,6 +390,7 @@ final class NCodeCompiler {
             return { machine in
                 let result = valueEval(machine)
                 machine.globals[slot] = result
+                machine.globalVersions[slot] &+= 1
                 return result
             }
         case .local(let name):
@@ -372,10 +424,14 @@ final class NCodeCompiler {
                     if keyValue.isError { return keyValue }
                     return machine.fail(site, "a \(keyValue.typeName) cannot be an array key")
                 }
+                if let error = machine.checkNesting(result, depth: NCodeLimits.maxValueNesting - 1, site) {
+                    return error
+                }
                 let cell = isGlobal ? machine.globals + slot : machine.statics + slot
                 guard cell.pointee.setElement(key, result) else {
                     return machine.fail(site, "cannot assign by key to a \(cell.pointee.typeName)")
                 }
+                if isGlobal { machine.globalVersions[slot] &+= 1 }
                 return result
             }
         default:
@@ -405,6 +461,15 @@ final class NCodeCompiler {
         case ("ip", "tos"): return packetInt(nil) { $0.ipTOS }
         case ("ip", "blob"):
             return { machine in machine.hasPacket ? .string(Array(machine.packet.blob)) : .null }
+        case ("tcp", "blob"), ("udp", "blob"):
+            let isTCP = namespace == "tcp"
+            return { machine in
+                guard machine.hasPacket, machine.packet.ipProtocol == (isTCP ? 6 : 17) else { return .null }
+                let blob = machine.packet.blob
+                let header = isTCP ? (blob.count > 12 ? Int(blob[12] >> 4) * 4 : 20) : 8
+                guard header >= (isTCP ? 20 : 8), header <= blob.count else { return .string([]) }
+                return .string(Array(blob[header...]))
+            }
         case ("tcp", "sport"): return packetInt(6) { $0.sport }
         case ("tcp", "dport"): return packetInt(6) { $0.dport }
         case ("tcp", "flags"): return packetInt(6) { $0.tcpFlags }

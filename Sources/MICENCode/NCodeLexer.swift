@@ -14,6 +14,10 @@ struct NCodeLexer {
     init(text: String, path: String) {
         self.bytes = Array(text.utf8)
         self.path = path
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            offset = 3
+            lineStart = 3
+        }
     }
 
     /// All tokens, ending with `.end`.

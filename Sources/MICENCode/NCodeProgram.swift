@@ -19,6 +19,8 @@ public final class NCodeProgram {
 
     private let machine: NCodeMachine
     private var compiledFilters: [CompiledFilter]
+    /// The filters' bodies, apart, so a run touches nothing else.
+    private let bodies: [NCodeStatementCode]
     private let topLevel: [TopLevelStatement]
 
     /// Parses and compiles `sources` in order. Throws the first syntax or compile error.
@@ -94,12 +96,13 @@ public final class NCodeProgram {
             host: host, globalSlots: compiler.globalSlots, staticCount: compiler.staticCount,
             origins: compiler.origins)
         compiledFilters = filters
+        bodies = filters.map { NCodeStatementCode(exec: $0.body) }
         topLevel = statements
         resolveFilterArguments()
     }
 
-    /// The filters of all files, in source order.
-    public var filters: [NCodeFilter] { compiledFilters.map(\.filter) }
+    /// The filters of all files, in source order (a stored array: cheap to read per packet).
+    public private(set) var filters: [NCodeFilter] = []
 
     /// The most loop iterations plus calls one callback (a filter run or a top-level statement)
     /// may make before it is stopped with a diagnostic. Default 1,000,000.
@@ -130,7 +133,7 @@ public final class NCodeProgram {
         machine.beginCallback()
         machine.packet = packet
         machine.hasPacket = true
-        _ = compiledFilters[index].body(machine)
+        _ = bodies[index].exec(machine)
         machine.hasPacket = false
         machine.packet.blob = UnsafeRawBufferPointer(start: nil, count: 0)
     }
@@ -150,5 +153,6 @@ public final class NCodeProgram {
                 compiledFilters[index].filter.arguments[position].value = eval(machine)
             }
         }
+        filters = compiledFilters.map(\.filter)
     }
 }

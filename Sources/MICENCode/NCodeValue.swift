@@ -52,12 +52,49 @@ public enum NCodeValue: Hashable, Sendable {
     /// N-Code's `==`: same type and value; a list equals a scalar when one of its elements does
     /// (either side); null equals only null; values of different types are unequal.
     public func ncodeEquals(_ other: NCodeValue) -> Bool {
+        var remaining = NCodeLimits.maxWalk
+        return ncodeEquals(other, remaining: &remaining)
+    }
+
+    /// ``ncodeEquals(_:)`` visiting at most `remaining` nested elements (false when they run out).
+    func ncodeEquals(_ other: NCodeValue, remaining: inout Int) -> Bool {
         switch (self, other) {
         case (.int(let a), .int(let b)): return a == b
         case (.host(let a), .host(let b)): return a == b
-        case (.list, .list): return self == other
-        case (.list(let items), _): return items.contains { $0.ncodeEquals(other) }
-        case (_, .list(let items)): return items.contains { self.ncodeEquals($0) }
+        case (.list, .list), (.array, .array): return structurallyEqual(other, remaining: &remaining)
+        case (.list(let items), _):
+            for item in items {
+                remaining -= 1
+                if remaining < 0 { return false }
+                if item.ncodeEquals(other, remaining: &remaining) { return true }
+            }
+            return false
+        case (_, .list): return other.ncodeEquals(self, remaining: &remaining)
+        default: return self == other
+        }
+    }
+
+    /// Element-by-element equality of two lists or two arrays, bounded like the other walks.
+    private func structurallyEqual(_ other: NCodeValue, remaining: inout Int) -> Bool {
+        func same(_ x: NCodeValue, _ y: NCodeValue) -> Bool {
+            remaining -= 1
+            if remaining < 0 { return false }
+            switch (x, y) {
+            case (.list, .list), (.array, .array): return x.structurallyEqual(y, remaining: &remaining)
+            default: return x == y
+            }
+        }
+        switch (self, other) {
+        case (.list(let a), .list(let b)):
+            guard a.count == b.count else { return false }
+            for (x, y) in zip(a, b) where !same(x, y) { return false }
+            return true
+        case (.array(let a), .array(let b)):
+            guard a.count == b.count else { return false }
+            for (key, x) in a {
+                guard let y = b[key], same(x, y) else { return false }
+            }
+            return true
         default: return self == other
         }
     }
@@ -65,14 +102,19 @@ public enum NCodeValue: Hashable, Sendable {
     /// `self inside container`: a host in a network, a value equal to an element of a list
     /// (recursively), a key of an array, a network inside a larger network. Never an error.
     public func isInside(_ container: NCodeValue) -> Bool {
-        isInside(container, depth: 0)
+        var remaining = NCodeLimits.maxWalk
+        return isInside(container, remaining: &remaining)
     }
 
-    private func isInside(_ container: NCodeValue, depth: Int) -> Bool {
-        if depth > NCodeLimits.maxNesting { return false }
+    /// ``isInside(_:)`` visiting at most `remaining` nested elements (false when they run out).
+    func isInside(_ container: NCodeValue, remaining: inout Int) -> Bool {
         switch container {
         case .list(let items):
-            for item in items where isInside(item, depth: depth + 1) { return true }
+            for item in items {
+                remaining -= 1
+                if remaining < 0 { return false }
+                if isInside(item, remaining: &remaining) { return true }
+            }
             return false
         case .network(let address, let mask):
             switch self {
@@ -85,7 +127,32 @@ public enum NCodeValue: Hashable, Sendable {
             guard let key = NCodeKey(self) else { return false }
             return items[key] != nil
         case .null, .error: return false
-        default: return ncodeEquals(container)
+        default: return ncodeEquals(container, remaining: &remaining)
+        }
+    }
+
+    /// Whether the value nests lists and arrays at most `depth` levels deep, visiting at most
+    /// `remaining` nested elements. Keeps runtime-built values (`l = [l]` in a loop) shallow
+    /// enough to print, compare and free without exhausting the stack.
+    func fitsNesting(depth: Int, remaining: inout Int) -> Bool {
+        func visit(_ item: NCodeValue) -> Bool {
+            remaining -= 1
+            if remaining < 0 { return false }
+            switch item {
+            case .list, .array: return item.fitsNesting(depth: depth - 1, remaining: &remaining)
+            default: return true
+            }
+        }
+        switch self {
+        case .list(let items):
+            guard depth > 0 else { return false }
+            for item in items where !visit(item) { return false }
+            return true
+        case .array(let items):
+            guard depth > 0 else { return false }
+            for item in items.values where !visit(item) { return false }
+            return true
+        default: return true
         }
     }
 
@@ -102,6 +169,17 @@ public enum NCodeValue: Hashable, Sendable {
 
     /// Appends ``printBytes`` to `out`.
     public func appendPrint(to out: inout [UInt8]) {
+        var remaining = NCodeLimits.maxWalk
+        appendPrint(to: &out, remaining: &remaining)
+    }
+
+    /// Appends the text form, visiting at most `remaining` nested elements and stopping (with
+    /// `...`) once `out` holds ``NCodeLimits/maxStringBytes``.
+    func appendPrint(to out: inout [UInt8], remaining: inout Int) {
+        if out.count >= NCodeLimits.maxStringBytes || remaining < 0 {
+            if out.last != UInt8(ascii: ".") { out.append(contentsOf: "...".utf8) }
+            return
+        }
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .error(let message):
@@ -118,17 +196,21 @@ public enum NCodeValue: Hashable, Sendable {
         case .list(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
+                remaining -= 1
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                item.appendPrint(to: &out)
+                item.appendPrint(to: &out, remaining: &remaining)
+                if remaining < 0 || out.count >= NCodeLimits.maxStringBytes { break }
             }
             out.append(UInt8(ascii: "]"))
         case .array(let items):
             out.append(UInt8(ascii: "{"))
+            remaining -= items.count
             for (index, key) in items.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                key.value.appendPrint(to: &out)
+                key.value.appendPrint(to: &out, remaining: &remaining)
                 out.append(UInt8(ascii: "="))
-                items[key]!.appendPrint(to: &out)
+                items[key]!.appendPrint(to: &out, remaining: &remaining)
+                if remaining < 0 || out.count >= NCodeLimits.maxStringBytes { break }
             }
             out.append(UInt8(ascii: "}"))
         case .handle(let handle): out.append(contentsOf: "\(handle.kind)(\(handle.id))".utf8)
@@ -175,8 +257,16 @@ public enum NCodeValue: Hashable, Sendable {
 enum NCodeLimits {
     /// Nesting of parentheses, blocks, lists and statements.
     static let maxNesting = 100
+    /// Nesting of lists and arrays built at runtime.
+    static let maxValueNesting = 32
+    /// Nested elements one comparison, `inside` or print may visit.
+    static let maxWalk = 1_000_000
+    /// The longest string `cat` builds and the most `echo` prints at once (16 MiB).
+    static let maxStringBytes = 16 << 20
     /// Nested `func` calls.
     static let maxCallDepth = 100
+    /// Stack one callback may use before a call is refused (threads have at least 512 KiB).
+    static let maxStackBytes: UInt = 192 << 10
 }
 
 extension NCodeValue {

@@ -5,7 +5,7 @@ import MICENCode
 import Testing
 
 /// Hostile or broken N-Code gives errors, never a crash or a hang.
-@Suite("N-Code: hostile input")
+@Suite("N-Code: hostile input", .timeLimit(.minutes(1)))
 struct HostileInputTests {
     @Test("deep nesting of parentheses, lists, unary operators and blocks is a compile error")
     func deepNesting() {
@@ -51,6 +51,9 @@ struct HostileInputTests {
         #expect(compileError("x = 1; \u{00E9}")?.description == "t.nfr:1:8: unexpected character byte 0xc3")
         #expect(compileError("x = \"\u{00E9}\"; echo(x);") == nil)
         #expect(compileError("") == nil)
+        #expect(compileError("\u{FEFF}x = 1;\r\necho(x);\r\n") == nil)
+        #expect(
+            compileError("\u{FEFF}x = 1 1;")?.description == "t.nfr:1:7: expected ';' after the statement, found '1'")
         #expect(compileError("# only a comment") == nil)
         #expect(compileError("echo(")?.code == .syntax)
         #expect(compileError("filter")?.code == .syntax)
@@ -96,7 +99,7 @@ struct HostileInputTests {
             """
         let (_, host) = try runTopLevel(text)
         #expect(
-            host.text == "error(down: calls nested deeper than 100 (runaway recursion?))\n"
+            host.text == "error(down: calls nested too deeply (runaway recursion?))\n"
                 + "error(instruction budget exceeded)\nalive\n")
         #expect(host.diagnostics.count == 2)
     }
@@ -119,5 +122,47 @@ struct HostileInputTests {
         #expect(host.text.contains("1.2.3.4"))
         #expect(host.text.hasSuffix("\n1"))
         #expect(host.diagnostics.count >= 8)
+    }
+
+    @Test("values built at runtime cannot nest without bound, explode when printed or grow without limit")
+    func runtimeBlowUp() throws {
+        let text = """
+            l = [];
+            i = 0;
+            while (i < 32) { l = [l]; i = i + 1; }
+            echo(l, "\\n");
+            d = [1];
+            j = 0;
+            while (j < 31) { d = [d, d]; j = j + 1; }
+            echo(strlen(cat(d)) > 0, " ", 7 inside d, " ", d == d, "\\n");
+            s = "x";
+            while (1) { s = cat(s, s); if (s == null) break; }
+            echo(s, "\\n");
+            a[1] = 1;
+            k = 0;
+            while (k < 100) { a[1] = a; k = k + 1; }
+            echo(strlen(cat(a)) > 0, "\\n");
+            echo("alive\\n");
+            """
+        let (_, host) = try runTopLevel(text)
+        let lines = host.text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 6)
+        #expect(lines.first.map(String.init) == "error(lists and arrays nest at most 32 levels deep)")
+        #expect(lines.dropFirst(2).first.map(String.init) == "error(cat: the result would exceed 16777216 bytes)")
+        #expect(host.text.hasSuffix("alive\n"))
+        #expect(host.diagnostics.contains { $0.message.contains("nest at most 32 levels") })
+    }
+}
+
+/// Recursion through deep expressions is refused by stack use, before the thread's stack runs out.
+@Suite("N-Code: stack use", .timeLimit(.minutes(1)))
+struct StackUseTests {
+    @Test("a recursive func whose return expression is 300 levels deep stops with an error value")
+    func deepRecursion() throws {
+        let expression = "down($1 + 1)" + String(repeating: " + 1", count: 300)
+        let text = "func down { if ($1 > 1000) return 0; return \(expression); }\necho(down(0), \"\\n\");"
+        let (_, host) = try runTopLevel(text)
+        #expect(host.text == "error(down: calls nested too deeply (runaway recursion?))\n")
+        #expect(host.diagnostics.count == 1)
     }
 }

@@ -188,3 +188,94 @@ struct LanguageTests {
         #expect(generic.1.text == "515 1 error(byte: offset -1 outside the 3-byte blob)")
     }
 }
+
+/// The packet fast path for `ip.src inside GLOBAL` answers like the generic `inside`.
+@Suite("N-Code: inside on packet addresses")
+struct PacketInsideTests {
+    @Test("the cached host list follows reassignment, element assignment, nesting and arrays")
+    func cacheFollowsAssignments() throws {
+        let text = """
+            watch = [ 10.0.0.1 ];
+            filter w ip ( ) {
+                echo(ip.src inside watch, ip.dst inside watch);
+                if (ip.protocol == 17) watch = [ 10.0.0.0:255.0.0.0, [ 192.168.1.1 ] ];
+                if (ip.protocol == 6) watch[ip.src] = 1;
+            }
+            """
+        let (program, host) = try runTopLevel(text)
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: program)
+        #expect(host.takeText() == "10")
+        TestPacket.udp("10.9.9.9", 1, "192.168.1.1", 2).run(through: program)
+        #expect(host.takeText() == "00")
+        TestPacket.ping("10.5.5.5", "192.168.1.1").run(through: program)
+        #expect(host.takeText() == "11")
+        TestPacket.ping("11.0.0.1", "192.168.1.2").run(through: program)
+        #expect(host.takeText() == "00")
+        TestPacket.tcp("11.0.0.1", 1, "192.168.1.2", 2, flags: 2).run(through: program)
+        #expect(host.takeText() == "00")
+        #expect(host.diagnostics.map(\.message) == ["cannot assign by key to a list"])
+        let array = try runTopLevel("a[10.0.0.1] = 1; filter f ip ( ) { echo(ip.src inside a, ip.dst inside a); }")
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: array.0)
+        #expect(array.1.text == "10")
+        let unset = try runTopLevel("filter f ip ( ) { echo(ip.src inside nothing, ip.src inside 10.0.0.1); }")
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: unset.0)
+        #expect(unset.1.text == "01")
+    }
+}
+
+/// T16, the language side: record statements hand typed rows to the host.
+@Suite("N-Code: record")
+struct RecordTests {
+    @Test("T16: five record calls give five rows with their column types")
+    func fiveRows() throws {
+        let text = """
+            s = library_schema:new(1, [ "time", "ip", "int", "string", "net" ], scope());
+            r = recorder("bin/list packages/test/rows.cfg", "s");
+            i = 0;
+            while (i < 5) {
+                record system.time, 10.0.0.1 + i, i * 10, cat("row ", i), 10.0.0.0:255.0.0.0 to r;
+                i = i + 1;
+            }
+            record 1 to nothing;
+            """
+        let (_, host) = try runTopLevel(text, path: "packages/test/rows.nfr")
+        #expect(host.records.count == 5)
+        for (index, row) in host.records.enumerated() {
+            #expect(
+                row.values == [
+                    .int(1_000), .host(ip("10.0.0.1") + UInt32(index)), .int(index * 10), .text("row \(index)"),
+                    .network(address: ip("10.0.0.0"), mask: ip("255.0.0.0")),
+                ])
+            #expect(row.recorder == .handle(NCodeHandle(kind: "recorder", id: 1)))
+        }
+        #expect(host.diagnostics.map(\.message) == ["record: the target is not a recorder (null)"])
+    }
+}
+
+/// `tcp.blob` and `udp.blob`: the segment's payload after its header (no stream reassembly).
+@Suite("N-Code: transport payloads")
+struct PayloadTests {
+    @Test("tcp.blob skips the TCP header by its data offset, udp.blob the 8-byte UDP header")
+    func payloads() throws {
+        let text = """
+            filter t tcp ( ) { echo("t:", tcp.blob, ":", strlen(tcp.blob), ":", udp.blob, "\\n"); }
+            filter u udp ( ) { echo("u:", udp.blob, ":", tcp.blob, "\\n"); }
+            filter i icmp ( ) { echo("i:", tcp.blob, "\\n"); }
+            """
+        let (program, host) = try runTopLevel(text)
+        var segment = TestPacket.tcp("10.0.0.1", 1025, "10.0.0.2", 23, flags: 0x18)
+        segment.payload[12] = 0x60
+        segment.payload += [1, 2, 3, 4] + Array("ls\n".utf8)
+        segment.run(through: program)
+        var datagram = TestPacket.udp("10.0.0.1", 53, "10.0.0.2", 53)
+        datagram.payload += Array("query".utf8)
+        datagram.run(through: program)
+        var truncated = TestPacket.tcp("10.0.0.1", 1, "10.0.0.2", 2, flags: 2)
+        truncated.payload[12] = 0xF0
+        truncated.run(through: program)
+        TestPacket.ping("10.0.0.1", "10.0.0.2").run(through: program)
+        #expect(host.text == "t:ls\n:3:null\nu:query:null\nt::0:null\ni:null\n")
+        #expect(compileError("x = tcp.connSym;")?.code == .unknownField)
+        #expect(compileError("declare $buf inside tcp.connSym;") == nil)
+    }
+}
