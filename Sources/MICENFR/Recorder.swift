@@ -71,13 +71,14 @@ public final class Recorder {
         recordCount += 1
         switch kind {
         case .list:
-            var line = "["
+            let before = buffer.count
+            buffer.append(UInt8(ascii: "["))
             for (index, value) in values.enumerated() {
-                if index > 0 { line += "," }
-                line += value.json
+                if index > 0 { buffer.append(UInt8(ascii: ",")) }
+                value.appendJSON(to: &buffer)
             }
-            line += "]\n"
-            append(line)
+            buffer.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: "\n")])
+            setBytes += buffer.count - before
             if buffer.count >= 65_536 { try flush() }
         case .histogram:
             var key: [RecordedValue] = []

@@ -28,6 +28,9 @@ extension BenchCommand {
         @Option(name: .long, help: "Packets in the generated capture.")
         var packets = 1_000_000
 
+        @Option(name: .long, help: "One attacker packet (to a broadcast address) in every N packets.")
+        var attackEvery = 1000
+
         @Option(name: .long, help: "The NFR home to copy (default: the shipped plugins/nfr).")
         var home: String?
 
@@ -40,7 +43,8 @@ extension BenchCommand {
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: scratch) }
             let capture = scratch.appendingPathComponent("bench.pcap").path
-            try SeedCapture.writeBenchmark(to: capture, count: packets)
+            guard attackEvery > 0 else { throw ValidationError("--attack-every must be positive") }
+            try SeedCapture.writeBenchmark(to: capture, count: packets, attackEvery: attackEvery)
             let captureBytes = (try? FileManager.default.attributesOfItem(atPath: capture)[.size] as? Int) ?? 0
             let homePath = scratch.appendingPathComponent("home").path
             try FileManager.default.copyItem(atPath: try shippedHome(), toPath: homePath)
