@@ -444,6 +444,13 @@ extension DiskSpool {
             var result = AppendResult(accepted: 0, lastSequence: 0)
             var pending: [UInt8] = []
             var pendingOffsets: [UInt32] = []
+            // One allocation for the whole batch (growing it record by record copied it twice over).
+            pending.reserveCapacity(
+                min(
+                    configuration.segmentBytes,
+                    records.reduce(0) { $0 + DiskSpool.entryHeaderSize + $1.count } + DiskSpool.entryHeaderSize
+                        + (newCheckpoint?.count ?? 0)))
+            pendingOffsets.reserveCapacity(records.count)
             if let newCheckpoint {
                 if newCheckpoint.count + DiskSpool.entryHeaderSize + DiskSpool.fileHeaderSize
                     > configuration.segmentBytes
