@@ -139,7 +139,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The ReactionDaemon: stCipherRctMsg requests → reaction modules in fresh sandboxed processes.
+        .target(
+            name: "MICEReactionDaemon",
+            dependencies: [
+                "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
+                "MICERecords", "MICETransport", "MICEWire", crypto, nioCore, nioPosix, logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Executables
+        .executableTarget(
+            name: "mice-reactiondaemon",
+            dependencies: ["MICEReactionDaemon", "MICEConfig", "MICECore", "MICEDaemon", argumentParser, logging],
+            swiftSettings: swiftSettings),
+        // The exec wrapper that sandboxes each reaction process (Landlock, seccomp via libseccomp-dev).
+        .executableTarget(name: "mice-sandbox", linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "micectl",
             dependencies: [

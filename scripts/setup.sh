@@ -8,6 +8,7 @@ packages=(
     libmcrypt-dev libpcre2-dev libjansson-dev libxml2-dev
     libsqlite3-dev postgresql  # SQLite for GRDB; the PostgreSQL server the MICEStore tests start
     libhyperscan-dev prelude-lml libxml2-utils  # analysis: Hyperscan, prelude-lml rulesets + bench, xmllint
+    libseccomp-dev nftables iproute2 iputils-ping iptables ipset passwd  # ReactionDaemon sandbox, countermeasures, netns tests
 )
 optional=(shellcheck)
 
