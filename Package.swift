@@ -149,6 +149,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Helpers for reaction modules: programs run by argv (posix_spawn), the JSON report.
+        .target(name: "MICEReactionKit", dependencies: ["CMICESpawn"], swiftSettings: swiftSettings),
+
         // MARK: - Executables
         .executableTarget(
             name: "mice-reactiondaemon",
@@ -289,6 +292,34 @@ let package = Package(
             name: "mice-rct-log",
             dependencies: ["MICEPluginKit"],
             path: "plugins/reaction/mice-rct-log",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-block",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-block",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-kill",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-kill",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-account",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-account",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-run",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-run",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
         ),
