@@ -42,7 +42,9 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
-        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICEBench", dependencies: ["MICECore", "MICEStore", "MICERecords", "MICEReactionDaemon"],
+            swiftSettings: swiftSettings),
         .target(
             name: "MICEDaemon",
             dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", argumentParser, logging],
@@ -144,11 +146,13 @@ let package = Package(
             name: "MICEReactionDaemon",
             dependencies: [
                 "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
-                "MICERecords", "MICETransport", "MICEWire", crypto, nioCore, nioPosix, logging,
+                "MICERecords", "MICETransport", "MICEWire", "CMICEReaction", crypto, nioCore, nioPosix, logging,
             ],
             swiftSettings: swiftSettings
         ),
 
+        // setns for the reaction client (tests and bench reach a daemon inside a network namespace).
+        .target(name: "CMICEReaction"),
         // Helpers for reaction modules: programs run by argv (posix_spawn), the JSON report.
         .target(name: "MICEReactionKit", dependencies: ["CMICESpawn"], swiftSettings: swiftSettings),
 
@@ -164,6 +168,7 @@ let package = Package(
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
                 "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
+                "MICEReactionDaemon",
                 argumentParser,
                 logging,
             ],

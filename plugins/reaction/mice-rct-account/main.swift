@@ -46,7 +46,8 @@ struct AccountReaction: PluginModule {
         }
         let verb = lock ? "locked" : "unlocked"
         if dryRun {
-            reply += ReactionReport(
+            reply +=
+                ReactionReport(
                     key: "lock:\(account)", summary: "dry-run: would have \(verb) \(account)", inForce: lock,
                     dryRun: true
                 ).encoded
@@ -58,10 +59,12 @@ struct AccountReaction: PluginModule {
             : ProgramRunner.run(passwd, [lock ? "-l" : "-u", account])
         guard result.succeeded else {
             PluginLog.error("\(account): \(result.output)")
-            reply += ReactionReport(key: nil, summary: "\(account) not \(verb): \(result.output)", dryRun: false).encoded
+            reply +=
+                ReactionReport(key: nil, summary: "\(account) not \(verb): \(result.output)", dryRun: false).encoded
             return 1
         }
-        reply += ReactionReport(key: "lock:\(account)", summary: "\(verb) \(account)", inForce: lock, dryRun: false).encoded
+        reply +=
+            ReactionReport(key: "lock:\(account)", summary: "\(verb) \(account)", inForce: lock, dryRun: false).encoded
         return 0
     }
 }

@@ -54,14 +54,17 @@ struct BlockReaction: PluginModule {
             reply += report.encoded
             return 0
         }
-        let outcome = useNft ? blockWithNft(address, seconds: seconds, isV6: isV6) : blockWithIpset(address, seconds, isV6)
+        let outcome =
+            useNft ? blockWithNft(address, seconds: seconds, isV6: isV6) : blockWithIpset(address, seconds, isV6)
         guard outcome.succeeded else {
             PluginLog.error("blocking \(address) failed: \(outcome.output)")
             reply += ReactionReport(key: nil, summary: "blocking \(address) failed", dryRun: false).encoded
             return 1
         }
-        reply += ReactionReport(
-                key: "block:\(address)", summary: "blocked \(address) for \(seconds) s (\(backend))", expiresAt: expires,
+        reply +=
+            ReactionReport(
+                key: "block:\(address)", summary: "blocked \(address) for \(seconds) s (\(backend))",
+                expiresAt: expires,
                 dryRun: false
             ).encoded
         return 0
@@ -84,9 +87,18 @@ struct BlockReaction: PluginModule {
     private func prepareNft() -> ProgramRunner.Result {
         let steps: [[String]] = [
             ["add", "table", "inet", table],
-            ["add", "set", "inet", table, "blocked4", "{", "type", "ipv4_addr", ";", "flags", "interval,", "timeout", ";", "}"],
-            ["add", "set", "inet", table, "blocked6", "{", "type", "ipv6_addr", ";", "flags", "interval,", "timeout", ";", "}"],
-            ["add", "chain", "inet", table, "input", "{", "type", "filter", "hook", "input", "priority", "-10", ";", "policy", "accept", ";", "}"],
+            [
+                "add", "set", "inet", table, "blocked4", "{", "type", "ipv4_addr", ";", "flags", "interval,", "timeout",
+                ";", "}",
+            ],
+            [
+                "add", "set", "inet", table, "blocked6", "{", "type", "ipv6_addr", ";", "flags", "interval,", "timeout",
+                ";", "}",
+            ],
+            [
+                "add", "chain", "inet", table, "input", "{", "type", "filter", "hook", "input", "priority", "-10", ";",
+                "policy", "accept", ";", "}",
+            ],
             ["flush", "chain", "inet", table, "input"],
             ["add", "rule", "inet", table, "input", "ip", "saddr", "@blocked4", "drop"],
             ["add", "rule", "inet", table, "input", "ip6", "saddr", "@blocked6", "drop"],

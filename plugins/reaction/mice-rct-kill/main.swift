@@ -13,7 +13,9 @@ import Glibc
 @main
 struct KillReaction: PluginModule {
     static let pluginName = "mice-rct-kill"
-    static let signals: [String: Int32] = ["TERM": SIGTERM, "KILL": SIGKILL, "HUP": SIGHUP, "INT": SIGINT, "STOP": SIGSTOP]
+    static let signals: [String: Int32] = [
+        "TERM": SIGTERM, "KILL": SIGKILL, "HUP": SIGHUP, "INT": SIGINT, "STOP": SIGSTOP,
+    ]
 
     let dryRun: Bool
 
