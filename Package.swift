@@ -357,6 +357,13 @@ let package = Package(
             path: "Tests/Fixtures/privdrop",
             swiftSettings: swiftSettings
         ),
+        // A reaction module that misbehaves on request (sandbox tests).
+        .executableTarget(
+            name: "mice-test-reaction",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "Tests/Fixtures/reaction-plugin",
+            swiftSettings: swiftSettings
+        ),
         // A link sender or receiver in its own process, so tests can kill it (-9) mid-stream.
         .executableTarget(
             name: "mice-test-linkpeer",
@@ -482,6 +489,17 @@ let package = Package(
         .testTarget(
             name: "AlertPathTests",
             dependencies: ["MICEAlerts", "MICEBench", "MICECore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Starts the built mice-reactiondaemon (with mice-sandbox, the reaction plugins and
+        // mice-test-reaction) as a process; the firewall tests make network namespaces (root).
+        .testTarget(
+            name: "ReactionDaemonTests",
+            dependencies: [
+                "MICEReactionDaemon", "MICEBench", "MICEAlerts", "MICEConfig", "MICECore", "MICECrypto",
+                "MICEPluginHost",
+                "MICEPluginManifest", "MICERecords", "MICETestSupport", logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

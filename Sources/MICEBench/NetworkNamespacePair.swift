@@ -15,6 +15,9 @@ public final class NetworkNamespacePair: Sendable {
     public let hostAddress: String
     /// The peer side's IPv4 address.
     public let peerAddress: String
+    /// A second IPv4 address of the peer (a blocked alert source while the peer's main address
+    /// keeps talking to the daemon).
+    public let peerAlias: String
     /// The host side's IPv6 address.
     public let hostAddress6: String
     /// The peer side's IPv6 address.
@@ -29,6 +32,7 @@ public final class NetworkNamespacePair: Sendable {
         peer = "mice-\(tag)-p"
         hostAddress = "10.77.\(subnet).1"
         peerAddress = "10.77.\(subnet).2"
+        peerAlias = "10.77.\(subnet).3"
         hostAddress6 = "fd77:\(subnet)::1"
         peerAddress6 = "fd77:\(subnet)::2"
         Self.remove(host)
@@ -41,6 +45,7 @@ public final class NetworkNamespacePair: Sendable {
             ["-n", host, "link", "set", "lo", "up"], ["-n", peer, "link", "set", "lo", "up"],
             ["-n", host, "addr", "add", hostAddress + "/24", "dev", hostLink],
             ["-n", peer, "addr", "add", peerAddress + "/24", "dev", peerLink],
+            ["-n", peer, "addr", "add", peerAlias + "/24", "dev", peerLink],
             ["-n", host, "-6", "addr", "add", hostAddress6 + "/64", "dev", hostLink, "nodad"],
             ["-n", peer, "-6", "addr", "add", peerAddress6 + "/64", "dev", peerLink, "nodad"],
             ["-n", host, "link", "set", hostLink, "up"], ["-n", peer, "link", "set", peerLink, "up"],
@@ -74,9 +79,13 @@ public final class NetworkNamespacePair: Sendable {
     }
 
     /// Whether one ping from the peer reaches the host address within a second.
-    /// - Parameter ipv6: Ping the IPv6 address.
-    public func peerCanPing(ipv6: Bool = false) -> Bool {
-        run(in: peer, "/usr/bin/ping", ["-c", "1", "-W", "1", ipv6 ? hostAddress6 : hostAddress]).0 == 0
+    /// - Parameters:
+    ///   - ipv6: Ping the IPv6 address.
+    ///   - source: The source address (`ping -I`), nil for the default.
+    public func peerCanPing(ipv6: Bool = false, from source: String? = nil) -> Bool {
+        let interface = source.map { ["-I", $0] } ?? []
+        return run(in: peer, "/usr/bin/ping", ["-c", "1", "-W", "1"] + interface + [ipv6 ? hostAddress6 : hostAddress])
+            .0 == 0
     }
 
     /// Deletes both namespaces (and with them the veth pair and every rule in them).

@@ -78,7 +78,6 @@ struct ManifestDecoder {
             case "restart": paths += restartKeys.map { "restart." + $0 }
             case "overflow": paths += overflowKeys.map { "overflow." + $0 }
             case "legacy": paths += legacyKeys.map { "legacy." + $0 }
-            case "arguments": paths += argumentKeys.map { "arguments[N]." + $0 }
             case "sandbox":
                 for sandboxKey in sandboxKeys {
                     paths.append("sandbox." + sandboxKey)

@@ -121,6 +121,11 @@ public final class ReactionClientConnection {
         }
     }
 
+    /// Half-closes the connection: the daemon sees the end of the stream.
+    public func finishSending() {
+        shutdown(socket, Int32(SHUT_WR))
+    }
+
     /// Reads one answer envelope; nil when the daemon closed the connection instead.
     /// - Throws: ``Failure`` on a timeout or error.
     public func receive() throws -> ReactionMessage? {
