@@ -114,6 +114,36 @@ struct ReactionProtocolTests {
         #expect(text.contains("block:2001:db8::7") && text.contains("[dry-run]"), "\(text)")
     }
 
+    @Test("countermeasure plugins: kill a process, lock/unlock (dry-run) kept in and removed from the list")
+    func countermeasures() throws {
+        guard getuid() == 0 else {
+            print("SKIPPED countermeasures: needs root")
+            return
+        }
+        let harness = try ReactionDaemonHarness(rows: [
+            .init(fid: 1, module: "mice-rct-kill", user: "0", group: "0"),
+            .init(fid: 2, module: "mice-rct-account", config: "{\"dryRun\": true}", user: "0", group: "0"),
+            .init(fid: 3, module: "mice-rct-run", config: "{\"dryRun\": true}"),
+        ])
+        let victim = Process()
+        victim.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        victim.arguments = ["60"]
+        try victim.run()
+        #expect(try harness.exec(1, "\(victim.processIdentifier) KILL") == ReactionMessage.RID_SUCCESS)
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal && victim.terminationStatus == SIGKILL)
+        #expect(try harness.exec(1, "1") == ReactionMessage.RID_ERROR)
+        #expect(try harness.exec(2, "lock root") == ReactionMessage.RID_ERROR)
+        #expect(try harness.exec(2, "lock nobody") == ReactionMessage.RID_SUCCESS)
+        let state = harness.stateDirectory + "/reactions.json"
+        #expect(try ActiveReactions.read(path: state).map(\.key) == ["lock:nobody"])
+        #expect(try harness.exec(2, "unlock nobody") == ReactionMessage.RID_SUCCESS)
+        #expect(try ActiveReactions.read(path: state).isEmpty)
+        #expect(try harness.exec(3, "hello world") == ReactionMessage.RID_SUCCESS)
+        #expect(harness.log.contains("would run /usr/bin/logger -t mice-reaction hello world"))
+        #expect(try harness.exec(3, "a;b") == ReactionMessage.RID_ERROR)
+    }
+
     @Test("Twofish: encrypted requests run; plaintext, wrong key, replayed, stale and future ones never do")
     func authenticationAndReplay() throws {
         let harness = try ReactionDaemonHarness(
