@@ -112,7 +112,7 @@ public final class ReactionDaemon: Sendable {
         let listener = try await ReactionListener(
             host: options.listenAddress ?? config.listenAddress, port: options.port ?? config.port,
             backlog: config.backlog, recordSize: config.architecture.envelopeSize, maxClients: config.maxClients,
-            handler: handler, logger: logger)
+            handler: handler, idleSeconds: config.idleTimeoutSeconds, logger: logger)
         logger.info(
             "listening on \(options.listenAddress ?? config.listenAddress):\(listener.port ?? 0)",
             metadata: [

@@ -99,6 +99,8 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
     public var maxClients: Int
     /// MISC MAX_CALLS: reaction processes running at once (further requests wait).
     public var maxCalls: Int
+    /// MISC IDLE_TIMEOUT: seconds a connection may stay silent before it is closed.
+    public var idleTimeoutSeconds: Int
 
     static let sandboxLists = [
         "RCT_USER", "RCT_GROUP", "RCT_IDS_FROM_REQUEST", "RCT_TIMEOUT", "RCT_CPU", "RCT_MEMORY", "RCT_NOFILE",
@@ -141,6 +143,7 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
                         "STATEDIR", .string, default: .string("/var/lib/M-ICE/reactiondaemon"), "reactions in force"),
                     .init("MAX_CLIENTS", .int, default: .int(64), "connections at once"),
                     .init("MAX_CALLS", .int, default: .int(8), "reaction processes at once"),
+                    .init("IDLE_TIMEOUT", .int, default: .int(60), "seconds a silent connection stays open"),
                 ]),
             .init("REACTION_SANDBOX", sandboxLists.map { .init($0, .stringList, "per entry, parallel to FID") }),
         ])
@@ -258,6 +261,10 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
         maxCalls = values.int("MAX_CALLS", in: "MISC") ?? 8
         guard (1...100_000).contains(maxClients) else {
             throw values.invalid("MAX_CLIENTS", in: "MISC", "\(maxClients) is not 1–100000")
+        }
+        idleTimeoutSeconds = values.int("IDLE_TIMEOUT", in: "MISC") ?? 60
+        guard (1...86400).contains(idleTimeoutSeconds) else {
+            throw values.invalid("IDLE_TIMEOUT", in: "MISC", "\(idleTimeoutSeconds) is not 1–86400")
         }
         guard (1...1024).contains(maxCalls) else { throw values.invalid("MAX_CALLS", in: "MISC", "not 1–1024") }
     }

@@ -33,12 +33,13 @@ public final class ReactionListener: Sendable {
     ///   - recordSize: The envelope size.
     ///   - maxClients: Connections served at once.
     ///   - handler: The request handler.
+    ///   - idleSeconds: A connection that sends nothing for this long is closed.
     ///   - setup: Handlers in front of the decoder, nil for none.
     ///   - logger: The logger.
     /// - Throws: NIO's errors when the address cannot be bound.
     public init(
         host: String, port: Int, backlog: Int, recordSize: Int, maxClients: Int, handler: ReactionRequestHandler,
-        setup: PipelineSetup? = nil, logger: Logger
+        idleSeconds: Int = 60, setup: PipelineSetup? = nil, logger: Logger
     ) async throws {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: Int32(clamping: backlog))
@@ -46,6 +47,10 @@ public final class ReactionListener: Sendable {
         serverChannel = try await bootstrap.bind(host: host, port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try setup?(channel)
+                // Idle connections would hold MAX_CLIENTS slots forever (slowloris).
+                try channel.pipeline.syncOperations.addHandler(
+                    IdleStateHandler(readTimeout: .seconds(Int64(max(idleSeconds, 1)))))
+                try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser())
                 try channel.pipeline.syncOperations.addHandler(
                     ByteToMessageHandler(FixedRecordDecoder(recordSize: recordSize)))
                 return try NIOAsyncChannel<Frame, ByteBuffer>(

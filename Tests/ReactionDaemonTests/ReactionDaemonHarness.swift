@@ -41,7 +41,7 @@ final class ReactionDaemonHarness {
 
     init(
         rows: [Row], security: String = "AUTH = plaintext\nALLOW_UNAUTHENTICATED = yes", host: String = "127.0.0.1",
-        namespace: String? = nil, extraArguments: [String] = []
+        namespace: String? = nil, extraArguments: [String] = [], misc: String = ""
     ) throws {
         scratch = try Scratch("rd")
         self.host = host
@@ -78,6 +78,7 @@ final class ReactionDaemonHarness {
             \(security)
             [MISC]
             STATEDIR = \(stateDirectory)
+            \(misc)
             [REACTION_SANDBOX]
             \(rows.map { "RCT_USER = \($0.user)" }.joined(separator: "\n"))
             \(rows.map { "RCT_GROUP = \($0.group)" }.joined(separator: "\n"))

@@ -182,6 +182,33 @@ struct ReactionProtocolTests {
         #expect(harness.log.contains("not after"))
     }
 
+    @Test("ARCH = i386: 20596-byte envelopes are served; an x86_64 envelope is refused")
+    func i386() throws {
+        let harness = try ReactionDaemonHarness(
+            rows: [.init(fid: 1, module: "mice-rct-log", config: "{\"syslog\": false}")],
+            security: "AUTH = plaintext\nALLOW_UNAUTHENTICATED = yes\nARCH = i386")
+        let small = try ReactionClientConnection(host: harness.host, port: harness.port, architecture: .i386)
+        let request = ReactionClientConnection.exec(functionID: 1, arguments: "i386", timestamp: now())
+        #expect(ReactionClientConnection.returnValue(try small.request(request)) == ReactionMessage.RID_SUCCESS)
+        let large = try harness.connect()
+        let other = ReactionClientConnection.exec(functionID: 1, arguments: "x86", timestamp: now())
+        try large.send(raw: try large.envelope(other))
+        large.finishSending()
+        #expect(try large.receive() == nil)
+        #expect(harness.executions == 1)
+    }
+
+    @Test("an idle connection is closed after IDLE_TIMEOUT")
+    func idle() throws {
+        let harness = try ReactionDaemonHarness(
+            rows: [.init(fid: 1, module: "mice-rct-log", config: "{\"syslog\": false}")],
+            misc: "IDLE_TIMEOUT = 1")
+        let connection = try harness.connect()
+        let started = ContinuousClock.now
+        #expect(try connection.receive() == nil)
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test("truncated, forged and fuzzed requests never execute anything; the daemon keeps serving")
     func hostileInput() throws {
         let harness = try ReactionDaemonHarness(rows: [
