@@ -5,6 +5,7 @@ import Foundation
 import MICEConfig
 import MICEPluginManifest
 import MICEReactionDaemon
+import MICETestSupport
 import MICERecords
 import Testing
 
@@ -42,6 +43,14 @@ struct ReactionConfigTests {
             entry.user == "nobody" && entry.group == "nogroup" && !entry.idsFromRequest && entry.timeoutSeconds == 10)
         #expect(config.port == 1977 && config.authentication == .twofish && !config.allowUnauthenticated)
         #expect(config.architecture == .x86_64 && config.replayWindowSeconds == 30)
+    }
+
+    @Test("the shipped etc/reactiondaemon.conf loads and needs the explicit opt-in")
+    func shipped() throws {
+        let config = try ReactionDaemonConfig.load(path: TestPaths.repositoryRoot + "/etc/reactiondaemon.conf")
+        #expect(config.entries.map(\.module) == ["mice-rct-block", "mice_mod_rct_dummy", "mice-rct-account"])
+        #expect(config.entries.map(\.user) == ["0", "nobody", "0"])
+        #expect(config.authentication == .twofish && !config.allowUnauthenticated)
     }
 
     @Test("REACTION_SANDBOX lists run parallel to FID; errors name the line and key")
