@@ -5,8 +5,8 @@ import Foundation
 import MICEConfig
 import MICEPluginManifest
 import MICEReactionDaemon
-import MICETestSupport
 import MICERecords
+import MICETestSupport
 import Testing
 
 @Suite("ReactionDaemon configuration, arguments and replay window")
