@@ -42,7 +42,9 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
-        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MICEBench", dependencies: ["MICECore", "MICEStore", "MICERecords", "MICEReactionDaemon"],
+            swiftSettings: swiftSettings),
         .target(
             name: "MICEDaemon",
             dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", argumentParser, logging],
@@ -151,13 +153,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The ReactionDaemon: stCipherRctMsg requests → reaction modules in fresh sandboxed processes.
+        .target(
+            name: "MICEReactionDaemon",
+            dependencies: [
+                "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
+                "MICERecords", "MICETransport", "MICEWire", "CMICEReaction", crypto, nioCore, nioPosix, logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // setns for the reaction client (tests and bench reach a daemon inside a network namespace).
+        .target(name: "CMICEReaction"),
+        // Helpers for reaction modules: programs run by argv (posix_spawn), the JSON report.
+        .target(name: "MICEReactionKit", dependencies: ["CMICESpawn"], swiftSettings: swiftSettings),
+
         // MARK: - Executables
+        .executableTarget(
+            name: "mice-reactiondaemon",
+            dependencies: ["MICEReactionDaemon", "MICEConfig", "MICECore", "MICEDaemon", argumentParser, logging],
+            swiftSettings: swiftSettings),
+        // The exec wrapper that sandboxes each reaction process (Landlock, seccomp via libseccomp-dev).
+        .executableTarget(name: "mice-sandbox", linkerSettings: [.linkedLibrary("seccomp")]),
         .executableTarget(
             name: "micectl",
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
                 "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
-                "MICENCode", "MICENFR", "MICEPacket", "MICETransport", argumentParser,
+                "MICENCode", "MICENFR", "MICEPacket", "MICETransport", "MICEReactionDaemon", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -289,6 +312,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "mice-rct-block",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-block",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-kill",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-kill",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-account",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-account",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mice-rct-run",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "plugins/reaction/mice-rct-run",
+            exclude: ["plugin.json"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "mice-psd-empty",
             dependencies: ["MICEPluginKit"],
             path: "plugins/pseudonymizer/mice-psd-empty",
@@ -315,6 +366,13 @@ let package = Package(
             name: "mice-test-privdrop",
             dependencies: ["MICEFdServer", logging],
             path: "Tests/Fixtures/privdrop",
+            swiftSettings: swiftSettings
+        ),
+        // A reaction module that misbehaves on request (sandbox tests).
+        .executableTarget(
+            name: "mice-test-reaction",
+            dependencies: ["MICEPluginKit", "MICEReactionKit"],
+            path: "Tests/Fixtures/reaction-plugin",
             swiftSettings: swiftSettings
         ),
         // A link sender or receiver in its own process, so tests can kill it (-9) mid-stream.
@@ -452,6 +510,17 @@ let package = Package(
         .testTarget(
             name: "AlertPathTests",
             dependencies: ["MICEAlerts", "MICEBench", "MICECore", "MICERecords", "MICETestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Starts the built mice-reactiondaemon (with mice-sandbox, the reaction plugins and
+        // mice-test-reaction) as a process; the firewall tests make network namespaces (root).
+        .testTarget(
+            name: "ReactionDaemonTests",
+            dependencies: [
+                "MICEReactionDaemon", "MICEBench", "MICEAlerts", "MICEConfig", "MICECore", "MICECrypto",
+                "MICEPluginHost",
+                "MICEPluginManifest", "MICERecords", "MICETestSupport", logging,
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,6 +9,7 @@ packages=(
     libsqlite3-dev postgresql  # SQLite for GRDB; the PostgreSQL server the MICEStore tests start
     libhyperscan-dev prelude-lml libxml2-utils  # analysis: Hyperscan, prelude-lml rulesets + bench, xmllint
     libpcap-dev tcpdump  # packets: libpcap for MICEPacket, tcpdump as the reference reader in its tests
+    libseccomp-dev nftables iproute2 iputils-ping iptables ipset passwd  # ReactionDaemon sandbox, countermeasures, netns tests
 )
 optional=(shellcheck)
 

@@ -49,7 +49,7 @@ struct ManifestDecoder {
 
     private static let topLevelKeys = [
         "name", "kind", "version", "description", "author", "license", "protocol", "exec", "options", "timeouts",
-        "restart", "overflow", "sandbox", "legacy",
+        "restart", "overflow", "sandbox", "legacy", "arguments",
     ]
     private static let protocolKeys = ["versions", "mode", "maxFrameBytes", "maxInFlight"]
     private static let optionKeys = ["type", "default", "description", "required"]
@@ -58,7 +58,10 @@ struct ManifestDecoder {
         "policy", "initialDelaySeconds", "maxDelaySeconds", "resetAfterSeconds", "maxRestarts", "windowSeconds",
     ]
     private static let overflowKeys = ["policy", "queueLength"]
-    private static let sandboxKeys = ["user", "group", "limits", "writablePaths", "network", "environment"]
+    private static let sandboxKeys = [
+        "user", "group", "limits", "writablePaths", "network", "environment", "programs", "netlink", "capabilities",
+    ]
+    private static let argumentKeys = ["name", "type", "required", "minimum", "maximum", "values", "description"]
     private static let legacyKeys = ["names", "config"]
     private static let limitKeys = ["cpuSeconds", "memoryBytes", "openFiles", "processes", "fileSizeBytes"]
 
@@ -117,8 +120,9 @@ struct ManifestDecoder {
         let overflow = decodeOverflow(top)
         let sandbox = decodeSandbox(top)
         let legacy = decodeLegacy(top, options: options)
+        let arguments = decodeArguments(top)
 
-        return PluginManifest(
+        var manifest = PluginManifest(
             name: name ?? folderName,
             kind: kind ?? .filter,
             version: version,
@@ -136,6 +140,47 @@ struct ManifestDecoder {
             directory: directory,
             file: PathUtilities.join(directory, "plugin.json")
         )
+        manifest.arguments = arguments
+        return manifest
+    }
+
+    // MARK: - arguments (reaction modules)
+
+    private mutating func decodeArguments(_ top: [String: JSONValue]) -> [ReactionArgumentSpec] {
+        guard let elements = array(top, "arguments", at: "") else { return [] }
+        var specs: [ReactionArgumentSpec] = []
+        var sawOptional = false
+        for (index, element) in elements.enumerated() {
+            let path = ManifestKeyPath.element(index, of: "arguments")
+            guard let object = element.objectValue else {
+                error(.wrongType, key: path, "expected an object, found \(Self.describe(element))")
+                continue
+            }
+            warnUnknownKeys(in: object, at: path, known: Self.argumentKeys)
+            let name = nonEmptyString(object, "name", at: path, required: true) ?? "?"
+            let typeName = nonEmptyString(object, "type", at: path, required: true) ?? "token"
+            guard let type = ReactionArgumentSpec.ValueType(rawValue: typeName) else {
+                let known = ReactionArgumentSpec.ValueType.allCases.map(\.rawValue).joined(separator: ", ")
+                error(
+                    .invalidValue, key: ManifestKeyPath.member("type", of: path),
+                    "\(Self.quote(typeName)) is not one of \(known)")
+                continue
+            }
+            var spec = ReactionArgumentSpec(name: name, type: type)
+            spec.isRequired = boolean(object, "required", at: path) ?? true
+            spec.minimum = integer(object, "minimum", at: path, in: Int.min...Int.max)
+            spec.maximum = integer(object, "maximum", at: path, in: Int.min...Int.max)
+            spec.values = stringArray(object, "values", at: path) ?? []
+            if type == .choice, spec.values.isEmpty {
+                error(.invalidValue, key: ManifestKeyPath.member("values", of: path), "a choice needs values")
+            }
+            if spec.isRequired, sawOptional {
+                error(.invalidValue, key: path, "a required argument cannot follow an optional one")
+            }
+            sawOptional = sawOptional || !spec.isRequired
+            specs.append(spec)
+        }
+        return specs
     }
 
     private mutating func decodeName(_ top: [String: JSONValue], folderName: String) -> String? {
@@ -528,6 +573,26 @@ struct ManifestDecoder {
                 }
             }
             sandbox.environment = names
+        }
+        if let programs = stringArray(object, "programs", at: path) {
+            let programsPath = ManifestKeyPath.member("programs", of: path)
+            for (index, program) in programs.enumerated()
+            where !program.hasPrefix("/") || program.split(separator: "/").contains("..") {
+                error(
+                    .invalidValue, key: ManifestKeyPath.element(index, of: programsPath),
+                    "\(Self.quote(program)) must be an absolute path without '..'")
+            }
+            sandbox.programs = programs
+        }
+        if let netlink = boolean(object, "netlink", at: path) { sandbox.netlink = netlink }
+        if let capabilities = stringArray(object, "capabilities", at: path) {
+            let capabilitiesPath = ManifestKeyPath.member("capabilities", of: path)
+            for (index, name) in capabilities.enumerated() where ReactionArgumentSpec.capabilityNumber(name) == nil {
+                error(
+                    .invalidValue, key: ManifestKeyPath.element(index, of: capabilitiesPath),
+                    "\(Self.quote(name)) is not a known capability (e.g. CAP_NET_ADMIN)")
+            }
+            sandbox.capabilities = capabilities
         }
         return sandbox
     }

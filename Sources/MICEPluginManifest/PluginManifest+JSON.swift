@@ -48,6 +48,7 @@ extension PluginManifest {
                         a
                     }),
             ]),
+            "arguments": .array(arguments.map(\.jsonValue)),
             "directory": .string(directory),
             "file": .string(file),
         ]
@@ -89,9 +90,25 @@ extension Sandbox {
             "writablePaths": .array(writablePaths.map { .string($0) }),
             "network": .bool(network),
             "environment": .array(environment.map { .string($0) }),
+            "programs": .array(programs.map { .string($0) }),
+            "netlink": .bool(netlink),
+            "capabilities": .array(capabilities.map { .string($0) }),
         ]
         if let user { object["user"] = .string(user) }
         if let group { object["group"] = .string(group) }
+        return .object(object)
+    }
+}
+
+extension ReactionArgumentSpec {
+    /// The argument as it is written in a manifest.
+    public var jsonValue: JSONValue {
+        var object: [String: JSONValue] = [
+            "name": .string(name), "type": .string(type.rawValue), "required": .bool(isRequired),
+        ]
+        if let minimum { object["minimum"] = .int(Int64(minimum)) }
+        if let maximum { object["maximum"] = .int(Int64(maximum)) }
+        if !values.isEmpty { object["values"] = .array(values.map { .string($0) }) }
         return .object(object)
     }
 }

@@ -37,6 +37,9 @@ public struct PluginManifest: Hashable, Sendable {
     public var sandbox: Sandbox
     /// How the module stands in for an original M-ICE module (names and module config keys).
     public var legacy: LegacyModule
+    /// A reaction module's arguments (the tokens of `arg_fmt_string`), checked by the
+    /// ReactionDaemon before the module is started; empty = no arguments accepted.
+    public var arguments: [ReactionArgumentSpec] = []
     /// The folder holding plugin.json, absolute.
     public var directory: String
     /// The manifest file, absolute.
@@ -289,6 +292,15 @@ public struct Sandbox: Hashable, Sendable {
     public var network: Bool
     /// Extra environment variable names passed through from the host's environment.
     public var environment: [String]
+    /// Programs (absolute paths) the module may execute besides itself (enforced by the
+    /// ReactionDaemon's sandbox: Landlock and seccomp); empty = it may exec nothing.
+    public var programs: [String]
+    /// Whether the module may open netlink sockets (nftables, audit), enforced by the
+    /// ReactionDaemon's sandbox.
+    public var netlink: Bool
+    /// Capabilities (`CAP_NET_ADMIN`, ...) kept in the bounding set when the module runs as uid 0
+    /// under the ReactionDaemon; all others are dropped.
+    public var capabilities: [String]
 
     /// Creates a sandbox; the defaults are those of a manifest without `sandbox`.
     public init(
@@ -297,7 +309,10 @@ public struct Sandbox: Hashable, Sendable {
         limits: ResourceLimits = ResourceLimits(),
         writablePaths: [String] = [],
         network: Bool = false,
-        environment: [String] = []
+        environment: [String] = [],
+        programs: [String] = [],
+        netlink: Bool = false,
+        capabilities: [String] = []
     ) {
         self.user = user
         self.group = group
@@ -305,6 +320,9 @@ public struct Sandbox: Hashable, Sendable {
         self.writablePaths = writablePaths
         self.network = network
         self.environment = environment
+        self.programs = programs
+        self.netlink = netlink
+        self.capabilities = capabilities
     }
 }
 

@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the system's throughput on this machine (use a release build).",
-        subcommands: [ProtocolBench.self, PipelineBench.self, AnalysisBench.self, NFRBench.self]
+        subcommands: [ProtocolBench.self, PipelineBench.self, AnalysisBench.self, NFRBench.self, ReactionsBench.self]
     )
 
     /// `micectl bench protocol`: calls per second through module processes.

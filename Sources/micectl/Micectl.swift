@@ -10,7 +10,7 @@ struct Micectl: AsyncParsableCommand {
         abstract: "M-ICE operator tool: records, plugins, benchmarks, pseudonyms, the raw-log database.",
         subcommands: [
             RecordsCommand.self, PluginsCommand.self, BenchCommand.self, PseudoCommand.self, LogsCommand.self,
-            AnalyzeCommand.self, AlertsCommand.self, NFRCommand.self,
+            AnalyzeCommand.self, AlertsCommand.self, NFRCommand.self, ReactionsCommand.self,
         ]
     )
 }

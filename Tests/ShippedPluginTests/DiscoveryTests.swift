@@ -23,7 +23,7 @@ struct DiscoveryTests {
     func swiftExecutablesAreBuilt() throws {
         let directory = try ShippedPlugins.discover()
         let swiftPlugins = directory.manifests.filter { $0.exec.first?.hasPrefix("@bin/") == true }
-        #expect(swiftPlugins.count == 18)
+        #expect(swiftPlugins.count == 22)
         // Plugin folders that reuse a shipped wrapper program, naming their script after it.
         let wrappers = ["mice-agent-sh-example": "mice-agent-shell"]
         for manifest in swiftPlugins {

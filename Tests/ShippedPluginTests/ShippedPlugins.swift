@@ -29,7 +29,8 @@ enum ShippedPlugins {
         "mice-dec-logformat", "mice-dec-idmef", "mice-pop-syslog", "mice-pop-rawlog", "mice-rct-log", "mice-psd-empty",
         "mice-fmt-enhanced", "mice-psd-keyed", "mice-pop-act-generic", "mice-agent-file", "mice-agent-alertdb",
         "mice-agent-countermeasure", "mice-agent-mail", "mice-agent-shell", "mice-agent-python-example",
-        "mice-agent-sh-example", "mice-pop-aa-regex",
+        "mice-agent-sh-example", "mice-pop-aa-regex", "mice-rct-block", "mice-rct-kill", "mice-rct-account",
+        "mice-rct-run",
     ]
 
     /// A logger that keeps quiet; the tests read the stderr relay, not the log.
