@@ -106,12 +106,17 @@ AID_DESC = "SSH password guessing"
 [RID_3]
 AID_3 = "PAM password guessing"
 AID_3 = "SSH password guessing"
+[RID_4]
+AID_4 = "PAM password guessing"
+AID_4 = "SSH password guessing"
 CONF
 cat > "$work/act_generic.conf" <<CONF
 [REACTION_ID]
 RID = 3
+RID = 4
 [RID_PIPENAME]
 PIPE = rid_3_save_to_file
+PIPE = rid_4_countermeasure
 [ANALYZER_ID]
 ANAID = "MICE-RegEx"
 [ANALYZER_MATCHFILE]
@@ -124,20 +129,60 @@ DBPATH = $work/alerts.sqlite
 CONF
 printf '[PIPE_NAME]\nPIPE = %s/fifos/rid_3_save_to_file\n[FILE_NAME]\nFILE = %s/agent-file.log\n' \
     "$work" "$work" > "$work/rid_3.conf"
+# The countermeasure: a ReactionDaemon on loopback whose FID 1 is mice-rct-block in dry-run mode
+# (it reports what it would block and touches no firewall); the countermeasure agent (reaction 4)
+# asks it to block the alert's source for 600 s. Legacy Twofish until mutual TLS is configured.
+rd_password="demo password, not for production"
+printf '{"dryRun": true}\n' > "$work/block.json"
+cat > "$work/reactiondaemon.conf" <<CONF
+[FUNCTION_ID]
+FID = 0x000001
+[REACTION_MODULES]
+RCT_MOD = mice-rct-block
+[REACTION_MODULES_CONFIG_FILE]
+RCT_FILE = "$work/block.json"
+[NETWORK]
+IP = 127.0.0.1
+PORT = 0
+[SECURITY]
+AUTH = twofish
+PASSWORD = "$rd_password"
+ALLOW_UNAUTHENTICATED = yes
+[MISC]
+MODPATH = "$plugins"
+STATEDIR = "$work/rd-state"
+[REACTION_SANDBOX]
+RCT_USER = $user
+RCT_GROUP = $group
+# RLIMIT_NPROC counts every process of the user, and the demo's daemons all run as $user.
+RCT_NPROC = 4096
+CONF
+"$bin/mice-reactiondaemon" -f "$work/reactiondaemon.conf" --plugins "$plugins" --bin-dir "$bin" \
+    --ready-file "$work/rd.ready" 2> "$work/reactiondaemon.log" &
+rd_pid=$!
+trap 'kill "$bd_pid" "$rd_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+wait_for_file "$work/rd.ready"
+rd_port=$(grep -o '"port":[0-9]*' "$work/rd.ready" | head -n 1 | cut -d: -f2)
+echo "mice-reactiondaemon (pid $rd_pid) on 127.0.0.1:$rd_port: FID 1 = mice-rct-block, dry-run"
+cat > "$work/rid_4.json" <<CONF
+{"fifo": "$work/fifos/rid_4_countermeasure", "password": "$rd_password", "port": $rd_port,
+ "functionID": 1, "arguments": "{source} 600", "targetHost": "127.0.0.1"}
+CONF
 entry_config() {  # name decoder postprocessor postprocessor-config [agent agent-config]
     printf '[ADDRESS]\nBINDTO = 127.0.0.1\n[PORT_NUMBER]\nPORT = 0\n[MODULES_SEARCH_PATH]\nMODPATH = "%s"\n' "$plugins"
     printf '[DECODING_MODULES]\nDEC_MOD = %s\n[DECODING_MODULES_CONFIG_FILE]\nDEC_FILE = ""\n' "$2"
     printf '[POSTPROC_MODULES]\nPOP_MOD = %s\n[POSTPROC_MODULES_CONFIG_FILE]\nPOP_FILE = "%s"\n' "$3" "$4"
     printf '[TIME_INTERVALS]\nTIMEINV = 0\n[SECURITY_AND_PRIVACY]\nUSER = %s\nGROUP = %s\n' "$user" "$group"
     if [ $# -ge 6 ]; then printf '[AGENTS]\nAGENT = %s\nAGENT_FILE = "%s"\n' "$5" "$6"; fi
+    if [ $# -ge 8 ]; then printf 'AGENT = %s\nAGENT_FILE = "%s"\n' "$7" "$8"; fi
 }
 entry_config management mice_mod_dec_idmef_twofish mice_mod_pop_act_generic "$work/act_generic.conf" \
-    rid_3_save_to_file "$work/rid_3.conf" > "$work/management.conf"
+    rid_3_save_to_file "$work/rid_3.conf" mice-agent-countermeasure "$work/rid_4.json" > "$work/management.conf"
 if [ "$(id -u)" = 0 ]; then chown -R "$user:$group" "$work"; fi
 "$bin/mice-bufferdaemon" -f "$work/management.conf" --bin-dir "$bin" --state-dir "$work/mgmt-state" \
     --ready-file "$work/mgmt.ready" 2> "$work/management.log" &
 mgmt_pid=$!
-trap 'kill "$bd_pid" "${fwd_pid:-}" "$mgmt_pid" "${ana_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$bd_pid" "$rd_pid" "${fwd_pid:-}" "$mgmt_pid" "${ana_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 wait_for_file "$work/mgmt.ready"
 mgmt_port=$(grep -o '"port":[0-9]*' "$work/mgmt.ready" | head -n 1 | cut -d: -f2)
 printf '{"rules": "%s/etc/rules", "management": "127.0.0.1:%s"}\n' "$PWD" "$mgmt_port" > "$work/aa.json"
@@ -201,7 +246,18 @@ echo "alerts in alert_entry on the management host so far: $alerts"
 "$micectl" alerts list --db "$work/alerts.sqlite" --limit 5 || true
 echo "the file agent (reaction 3) wrote:"
 head -n 2 "$work/agent-file.log" | cut -c 1-200
-kill -TERM "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid"; wait "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid" || true
+reactions=0
+for _ in $(seq 200); do
+    reactions=$("$micectl" reactions list --state-dir "$work/rd-state" --all --json 2>/dev/null | grep -c '"key"' || true)
+    [ "$reactions" -gt 0 ] && break
+    sleep 0.1
+done
+echo "countermeasures requested by the countermeasure agent (reaction 4), dry-run on the ReactionDaemon:"
+"$micectl" reactions list --state-dir "$work/rd-state" --all || true
+grep -h "dry-run\|would" "$work/reactiondaemon.log" | head -n 3 | cut -c 1-200 || true
+kill -TERM "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid" "$rd_pid"
+wait "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid" "$rd_pid" || true
+[ "$reactions" -gt 0 ] || { echo "demo: no countermeasure was requested" >&2; tail -n 20 "$work"/management.log "$work"/reactiondaemon.log >&2; exit 1; }
 echo "forwarder statistics at exit: $(cat "$work/fwd.stats")"
 [ "$rows" -eq "$total" ] || { echo "demo: expected $total rows" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
 
@@ -210,7 +266,7 @@ step "analysis: micectl analyze replays the sample through the shipped rules (et
 echo "the first alerts as JSON (IDMEF with --format idmef):"
 "$micectl" analyze --json "$sample" 2>/dev/null | head -n 3 | cut -c 1-240
 
-step "reaction: mice-rct-log records the countermeasure requested for the source of the failures (runs nothing)"
+step "reaction module by hand: mice-rct-log records a countermeasure request (runs nothing)"
 printf 'block 218.188.2.4 for 600 s\n' > "$work/arguments.txt"
 "$micectl" plugins run mice-rct-log --config '{"syslog": false}' --input "$work/arguments.txt"
 
@@ -223,4 +279,4 @@ echo "recorded rows (micectl nfr query, the seed's Display as Text):"
 nfr_alerts=$("$micectl" nfr alerts --home "$work/nfr" | wc -l)
 [ "$nfr_alerts" -eq 4 ] || { echo "demo: expected 4 NFR alerts (alertContext(5)), got $nfr_alerts" >&2; exit 1; }
 
-step "done; the ReactionDaemon with sandboxed countermeasures arrives with the next issue (see README)"
+step "done"
