@@ -80,6 +80,40 @@ public final class DaemonProcess: @unchecked Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
+    /// CPU seconds (user + system) used so far by the daemon and the processes it started (its
+    /// modules and agents, alive or reaped), from /proc.
+    public var cpuSecondsWithChildren: Double {
+        var total = Self.cpuSeconds(pid: pid, includeReaped: true)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for name in names {
+            guard let child = Int32(name), Self.parentPID(child) == pid else { continue }
+            total += Self.cpuSeconds(pid: child, includeReaped: true)
+        }
+        return total
+    }
+
+    /// Fields of /proc/PID/stat after the command name (state is index 0).
+    static func statFields(_ pid: Int32) -> [Substring] {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return [] }
+        return text[text.index(after: close)...].split(separator: " ")
+    }
+
+    static func parentPID(_ pid: Int32) -> Int32? {
+        let fields = statFields(pid)
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
+    static func cpuSeconds(pid: Int32, includeReaped: Bool) -> Double {
+        let fields = statFields(pid)
+        guard fields.count > 14 else { return 0 }
+        // utime, stime, cutime, cstime are fields 14-17 of stat(5): indexes 11-14 here.
+        var ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+        if includeReaped { ticks += (Double(fields[13]) ?? 0) + (Double(fields[14]) ?? 0) }
+        return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// A `kB` field of /proc/PID/status.
     static func statusKilobytes(pid: Int32, field: String) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }

@@ -50,6 +50,10 @@ public enum PipelineBenchmark {
         public var lost: Int
         public var forwarderResidentMegabytes: Double
         public var bufferDaemonResidentMegabytes: Double
+        /// CPU microseconds per line in the throughput phase: the forwarder with its modules, the
+        /// BufferDaemon with its modules (a figure that does not depend on other load).
+        public var forwarderCPUMicrosecondsPerLine: Double
+        public var bufferDaemonCPUMicrosecondsPerLine: Double
         public var synchronous: String
         public var workDirectory: String?
 
@@ -62,6 +66,8 @@ public enum PipelineBenchmark {
             case lost
             case forwarderResidentMegabytes = "forwarder_rss_mb"
             case bufferDaemonResidentMegabytes = "bufferdaemon_rss_mb"
+            case forwarderCPUMicrosecondsPerLine = "forwarder_cpu_us_per_line"
+            case bufferDaemonCPUMicrosecondsPerLine = "bufferdaemon_cpu_us_per_line"
             case synchronous
             case workDirectory = "work_directory"
         }
@@ -115,12 +121,17 @@ public enum PipelineBenchmark {
 
         // Phase 1: throughput.
         progress("throughput: appending \(configuration.lines) lines")
+        let forwarderCPUBefore = forwarder.cpuSecondsWithChildren
+        let bufferCPUBefore = buffer.cpuSecondsWithChildren
         let started = Date()
         log.append(count: configuration.lines)
         let reached = try rows.wait(
             for: configuration.lines, idleTimeout: 30,
             diagnostics: { "forwarder:\n\(forwarder.tail())\nbufferdaemon:\n\(buffer.tail())" })
         let linesPerSecond = Double(reached.count) / reached.at.timeIntervalSince(started)
+        let perLine = 1e6 / Double(max(reached.count, 1))
+        let forwarderCPU = (forwarder.cpuSecondsWithChildren - forwarderCPUBefore) * perLine
+        let bufferCPU = (buffer.cpuSecondsWithChildren - bufferCPUBefore) * perLine
         progress("throughput: \(Int(linesPerSecond)) lines/s")
 
         // Phase 2: latency at a fixed rate.
@@ -170,6 +181,8 @@ public enum PipelineBenchmark {
             lost: total - final.count,
             forwarderResidentMegabytes: (forwarderMegabytes * 10).rounded() / 10,
             bufferDaemonResidentMegabytes: (bufferMegabytes * 10).rounded() / 10,
+            forwarderCPUMicrosecondsPerLine: (forwarderCPU * 100).rounded() / 100,
+            bufferDaemonCPUMicrosecondsPerLine: (bufferCPU * 100).rounded() / 100,
             synchronous: configuration.synchronous,
             workDirectory: configuration.keepWorkDirectory ? work : nil)
     }

@@ -59,7 +59,10 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
             let step: PushStep = state.withLock { state in
                 if state.closed { return .closed }
                 if state.items.count < capacity {
-                    state.items.append(elements[index])
+                    // As many as fit, under one lock.
+                    let count = min(capacity - state.items.count, elements.count - index)
+                    state.items.append(contentsOf: elements[index..<(index + count)])
+                    index += count - 1
                     return .added
                 }
                 switch policy {

@@ -122,7 +122,7 @@ public final class BufferDaemon: Sendable {
         } catch {
             for runtime in runtimes { runtime.server.shutdown() }
             await withDiscardingTaskGroup { group in
-                for runtime in runtimes { group.addTask { try? await runtime.server.run { _ in } } }
+                for runtime in runtimes { group.addTask { try? await runtime.server.run(onRecords: { _ in }) } }
             }
             throw error
         }
@@ -187,7 +187,7 @@ public final class BufferDaemon: Sendable {
         } catch {
             for runtime in runtimes { runtime.server.shutdown() }
             await withDiscardingTaskGroup { group in
-                for runtime in runtimes { group.addTask { try? await runtime.server.run { _ in } } }
+                for runtime in runtimes { group.addTask { try? await runtime.server.run(onRecords: { _ in }) } }
             }
             throw error
         }
@@ -330,7 +330,7 @@ public final class BufferDaemon: Sendable {
             for runtime in runtimes {
                 group.addTask {
                     do {
-                        try await runtime.server.run { record in await runtime.receive(record) }
+                        try await runtime.server.run(onRecords: { records in await runtime.receive(records) })
                     } catch {
                         self.logger.critical("listener of entry \(runtime.index) failed: \(error); stopping")
                         self.stop()

@@ -53,24 +53,30 @@ final class EntryRuntime: Sendable {
 
     // MARK: - Records
 
-    /// LinkServer's `onRecord`: stage the record (waiting while the staging area is full, which
-    /// stops reading the socket: back-pressure), and arrange its acknowledgement.
-    func receive(_ record: LinkRecord) async {
-        let tracked = mode == .acked && record.sequence > 0
-        if tracked { watermarks?.admitted(record.sequence, from: record.sender) }
+    /// LinkServer's `onRecords` (the records of one socket read): stage them (waiting while the
+    /// staging area is full, which stops reading the socket: back-pressure), and arrange their
+    /// acknowledgement.
+    func receive(_ records: [LinkRecord]) async {
         let overflow = pipeline.configuration.overflow
-        let inbound = InboundRecord(bytes: record.bytes) { [self] stored in
-            // false: dropped by a drop-* policy (acknowledged: the operator chose to lose it, and
-            // it is counted), or not stored because the daemon is stopping (not acknowledged:
-            // the sender resends it).
-            if stored || (overflow != .block && !stopping.load(ordering: .acquiring)) {
-                record.acknowledge()
-                if tracked { watermarks?.completed(record.sequence, from: record.sender) }
-            } else {
-                abandoned.add(1, ordering: .relaxed)
-            }
+        var inbound: [InboundRecord] = []
+        inbound.reserveCapacity(records.count)
+        for record in records {
+            let tracked = mode == .acked && record.sequence > 0
+            if tracked { watermarks?.admitted(record.sequence, from: record.sender) }
+            inbound.append(
+                InboundRecord(bytes: record.bytes) { [self] stored in
+                    // false: dropped by a drop-* policy (acknowledged: the operator chose to lose
+                    // it, and it is counted), or not stored because the daemon is stopping (not
+                    // acknowledged: the sender resends it).
+                    if stored || (overflow != .block && !stopping.load(ordering: .acquiring)) {
+                        record.acknowledge()
+                        if tracked { watermarks?.completed(record.sequence, from: record.sender) }
+                    } else {
+                        abandoned.add(1, ordering: .relaxed)
+                    }
+                })
         }
-        let rejected = await staging.push([inbound])
+        let rejected = await staging.push(inbound)
         if !rejected.isEmpty { abandoned.add(rejected.count, ordering: .relaxed) }
     }
 

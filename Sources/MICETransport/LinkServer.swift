@@ -102,7 +102,7 @@ public final class LinkServer: Sendable {
 
     /// The settings in force.
     public let configuration: Configuration
-    private let serverChannel: NIOAsyncChannel<NIOAsyncChannel<Frame, ByteBuffer>, Never>
+    private let serverChannel: NIOAsyncChannel<NIOAsyncChannel<[Frame], ByteBuffer>, Never>
     private let logger: Logger
     private let stats = Mutex(Statistics())
     private let shortRecords: FixedRecordDecoder.Counters
@@ -114,7 +114,7 @@ public final class LinkServer: Sendable {
 
     private init(
         configuration: Configuration,
-        serverChannel: NIOAsyncChannel<NIOAsyncChannel<Frame, ByteBuffer>, Never>,
+        serverChannel: NIOAsyncChannel<NIOAsyncChannel<[Frame], ByteBuffer>, Never>,
         socketPath: String?,
         shortRecords: FixedRecordDecoder.Counters,
         logger: Logger
@@ -152,7 +152,9 @@ public final class LinkServer: Sendable {
             // The end of the input must not close the output: after a sender's FIN, and after our own
             // shutdown of the read side (graceful shutdown), the last ACK still has to go out.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<Frame, ByteBuffer>> = {
+        // Back-pressure counts batches (one per socket read, up to ~38 records of 1.7 KB each).
+        let highBatches = max(high / 16, 2)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<[Frame], ByteBuffer>> = {
             channel in
             channel.eventLoop.makeCompletedFuture {
                 switch mode {
@@ -164,16 +166,17 @@ public final class LinkServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(FrameDecoder.NIODecoder(maxFrameBytes: limit)))
                 }
-                return try NIOAsyncChannel<Frame, ByteBuffer>(
+                try channel.pipeline.syncOperations.addHandler(FrameBatcher())
+                return try NIOAsyncChannel<[Frame], ByteBuffer>(
                     wrappingChannelSynchronously: channel,
                     configuration: .init(
-                        backPressureStrategy: .init(lowWatermark: high / 2, highWatermark: high),
+                        backPressureStrategy: .init(lowWatermark: highBatches / 2, highWatermark: highBatches),
                         isOutboundHalfClosureEnabled: false,
-                        inboundType: Frame.self,
+                        inboundType: [Frame].self,
                         outboundType: ByteBuffer.self))
             }
         }
-        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<Frame, ByteBuffer>, Never>
+        let serverChannel: NIOAsyncChannel<NIOAsyncChannel<[Frame], ByteBuffer>, Never>
         var socketPath: String?
         switch configuration.endpoint {
         case .tcp(let host, let port):
@@ -235,6 +238,14 @@ public final class LinkServer: Sendable {
     /// connection, concurrently across connections; while it runs, that connection is not read further.
     /// - Throws: only errors of the listening socket itself; a failing connection is logged and closed.
     public func run(onRecord: @escaping @Sendable (LinkRecord) async -> Void) async throws {
+        try await run(onRecords: { records in
+            for record in records { await onRecord(record) }
+        })
+    }
+
+    /// Like ``run(onRecord:)``, with the records of one socket read handed over together, in order
+    /// (never empty): one call per read instead of one per record.
+    public func run(onRecords: @escaping @Sendable ([LinkRecord]) async -> Void) async throws {
         defer {
             if let socketPath { UnixSocketFile.remove(socketPath) }
         }
@@ -258,7 +269,7 @@ public final class LinkServer: Sendable {
                         connection.channel.close(mode: .input, promise: nil)
                     }
                     group.addTask {
-                        await self.serve(connection, onRecord: onRecord)
+                        await self.serve(connection, onRecords: onRecords)
                         _ = self.connections.withLock { $0.open.removeValue(forKey: id) }
                     }
                 }
@@ -287,8 +298,8 @@ public final class LinkServer: Sendable {
     // MARK: - Connections
 
     private func serve(
-        _ connection: NIOAsyncChannel<Frame, ByteBuffer>,
-        onRecord: @escaping @Sendable (LinkRecord) async -> Void
+        _ connection: NIOAsyncChannel<[Frame], ByteBuffer>,
+        onRecords: @escaping @Sendable ([LinkRecord]) async -> Void
     ) async {
         let peer = connection.channel.remoteAddress?.description ?? "unix socket peer"
         var logger = self.logger
@@ -298,13 +309,14 @@ public final class LinkServer: Sendable {
             case .legacy:
                 try await connection.executeThenClose { inbound, _ in
                     let sender = "legacy:" + peer
-                    for try await frame in inbound {
-                        stats.withLock { $0.recordsDelivered += 1 }
-                        await onRecord(LinkRecord(bytes: frame.payload, sequence: 0, sender: sender, ledger: nil))
+                    for try await frames in inbound {
+                        stats.withLock { $0.recordsDelivered += frames.count }
+                        await onRecords(
+                            frames.map { LinkRecord(bytes: $0.payload, sequence: 0, sender: sender, ledger: nil) })
                     }
                 }
             case .acked:
-                try await serveAcked(connection, onRecord: onRecord, logger: &logger)
+                try await serveAcked(connection, onRecords: onRecords, logger: &logger)
             }
             logger.debug("connection closed")
         } catch let error as LinkError {
@@ -319,8 +331,8 @@ public final class LinkServer: Sendable {
     }
 
     private func serveAcked(
-        _ connection: NIOAsyncChannel<Frame, ByteBuffer>,
-        onRecord: @escaping @Sendable (LinkRecord) async -> Void,
+        _ connection: NIOAsyncChannel<[Frame], ByteBuffer>,
+        onRecords: @escaping @Sendable ([LinkRecord]) async -> Void,
         logger: inout Logger
     ) async throws {
         let channel = connection.channel
@@ -330,7 +342,9 @@ public final class LinkServer: Sendable {
         defer { timeout.cancel() }
         try await connection.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
-            guard let first = try await iterator.next() else { return }
+            // The first batch starts with LINK_HELLO; records may follow it in the same read.
+            guard var firstBatch = try await iterator.next(), !firstBatch.isEmpty else { return }
+            let first = firstBatch.removeFirst()
             let (hello, version) = try await checkHello(first, outbound: outbound, allocator: channel.allocator)
             let ledger = try await ledger(for: hello.sender)
             timeout.cancel()
@@ -353,41 +367,12 @@ public final class LinkServer: Sendable {
                         progress: progress)
                 }
                 do {
-                    while let frame = try await iterator.next() {
-                        switch frame.type {
-                        case .record:
-                            guard frame.id > 0 else {
-                                try await refuse(
-                                    LinkErrorCode.badSequence, "RECORD with sequence number 0", outbound: outbound,
-                                    allocator: channel.allocator)
-                            }
-                            guard frame.payload.count == configuration.recordSize else {
-                                try await refuse(
-                                    LinkErrorCode.recordSizeMismatch,
-                                    "RECORD \(frame.id) has \(frame.payload.count) bytes, the link's record size is \(configuration.recordSize)",
-                                    outbound: outbound, allocator: channel.allocator)
-                            }
-                            // Admission and hand-over under the sender's lock: another connection
-                            // of the same sender cannot hand a later record over in between.
-                            await ledger.delivery.lock()
-                            if ledger.admit(frame.id) {
-                                progress.state.withLock { $0.lastAdmitted = frame.id }
-                                stats.withLock { $0.recordsDelivered += 1 }
-                                await onRecord(
-                                    LinkRecord(
-                                        bytes: frame.payload, sequence: frame.id, sender: hello.sender, ledger: ledger))
-                            } else {
-                                stats.withLock { $0.duplicatesSkipped += 1 }
-                            }
-                            ledger.delivery.unlock()
-                        case .error:
-                            let message = try? ControlCoding.decode(
-                                ErrorMessage.self, from: frame.payload, frame: .error)
-                            connectionLogger.warning(
-                                "sender reported an error: \(message?.description ?? "unreadable")")
-                        default:
-                            stats.withLock { $0.unknownFrames += 1 }
-                        }
+                    var next: [Frame]? = firstBatch
+                    while let frames = next {
+                        try await deliver(
+                            frames, ledger: ledger, sender: hello.sender, progress: progress, onRecords: onRecords,
+                            outbound: outbound, allocator: channel.allocator, logger: connectionLogger)
+                        next = try await iterator.next()
                     }
                 } catch {
                     progress.state.withLock { $0.inputDone = true }
@@ -399,6 +384,74 @@ public final class LinkServer: Sendable {
                 try await group.waitForAll()
             }
         }
+    }
+
+    /// Admits and hands over the records of one read, in order, under the sender's lock (another
+    /// connection of the same sender cannot hand a later record over in between); control frames
+    /// are handled in their place.
+    private func deliver(
+        _ frames: [Frame], ledger: SenderLedger, sender: String, progress: ConnectionProgress,
+        onRecords: @escaping @Sendable ([LinkRecord]) async -> Void,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, allocator: ByteBufferAllocator, logger: Logger
+    ) async throws {
+        guard !frames.isEmpty else { return }
+        var admitted: [LinkRecord] = []
+        admitted.reserveCapacity(frames.count)
+        var skipped = 0
+        var lastAdmitted: UInt64 = 0
+        await ledger.delivery.lock()
+        func handOver() async {
+            guard !admitted.isEmpty || skipped > 0 else { return }
+            if lastAdmitted > 0 { progress.state.withLock { $0.lastAdmitted = lastAdmitted } }
+            let count = admitted.count
+            let duplicates = skipped
+            stats.withLock {
+                $0.recordsDelivered += count
+                $0.duplicatesSkipped += duplicates
+            }
+            if !admitted.isEmpty { await onRecords(admitted) }
+            admitted.removeAll(keepingCapacity: true)
+            skipped = 0
+        }
+        do {
+            for frame in frames {
+                switch frame.type {
+                case .record:
+                    guard frame.id > 0 else {
+                        await handOver()
+                        try await refuse(
+                            LinkErrorCode.badSequence, "RECORD with sequence number 0", outbound: outbound,
+                            allocator: allocator)
+                    }
+                    guard frame.payload.count == configuration.recordSize else {
+                        await handOver()
+                        try await refuse(
+                            LinkErrorCode.recordSizeMismatch,
+                            "RECORD \(frame.id) has \(frame.payload.count) bytes, the link's record size is \(configuration.recordSize)",
+                            outbound: outbound, allocator: allocator)
+                    }
+                    if ledger.admit(frame.id) {
+                        lastAdmitted = frame.id
+                        admitted.append(
+                            LinkRecord(bytes: frame.payload, sequence: frame.id, sender: sender, ledger: ledger))
+                    } else {
+                        skipped += 1
+                    }
+                case .error:
+                    await handOver()
+                    let message = try? ControlCoding.decode(ErrorMessage.self, from: frame.payload, frame: .error)
+                    logger.warning("sender reported an error: \(message?.description ?? "unreadable")")
+                default:
+                    await handOver()
+                    stats.withLock { $0.unknownFrames += 1 }
+                }
+            }
+            await handOver()
+        } catch {
+            ledger.delivery.unlock()
+            throw error
+        }
+        ledger.delivery.unlock()
     }
 
     /// Sends ACK frames whenever the sender's durable watermark advances; after the input ended,

@@ -45,7 +45,9 @@ struct BackpressureTests {
                 // What is in flight is bounded by socket buffers and the per-connection read-ahead,
                 // not by the 51 MB the sender has spooled.
                 #expect(written < total / 2, "sender kept writing: \(written) of \(total)")
-                #expect(server.statistics.recordsDelivered <= 1)
+                // The records of one socket read are handed over together: at most one read's worth
+                // (a 64 KiB read holds 38 of these records) reached the stalled consumer.
+                #expect(server.statistics.recordsDelivered <= 64)
                 #expect(client.statistics.pendingRecords == UInt64(total))
                 gate.open()
                 try await client.waitUntilDelivered(timeout: .seconds(90))
