@@ -18,6 +18,8 @@ let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "pos
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+let asn1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
 
 let package = Package(
     name: "mice",
@@ -34,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: - Libraries (dependencies flow downwards in this list)
@@ -124,10 +128,16 @@ let package = Package(
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
             swiftSettings: swiftSettings
         ),
+        // Mutual TLS for the links (NIOSSL) and the project PKI (swift-certificates): CA, host
+        // certificates, revocation list.
+        .target(
+            name: "MICETLS",
+            dependencies: [nioCore, .product(name: "NIOTLS", package: "swift-nio"), nioSSL, x509, asn1, crypto, logging],
+            swiftSettings: swiftSettings),
         // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
         .target(
             name: "MICETransport",
-            dependencies: ["CMICECRC32", "MICEWire", nioCore, nioPosix, logging, dequeModule],
+            dependencies: ["CMICECRC32", "MICEWire", "MICETLS", nioCore, nioPosix, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
         // The BufferDaemon: listeners → decoding module → ring → postprocessing module, watermarks.
