@@ -167,7 +167,7 @@ let package = Package(
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
                 "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
-                "MICENCode", "MICENFR", "MICEPacket", "MICETransport", argumentParser,
+                "MICENCode", "MICENFR", "MICEPacket", "MICETLS", "MICETransport", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings

@@ -232,6 +232,35 @@ public struct PKI: Sendable {
         return [index.authority] + index.hosts
     }
 
+    /// Copies what host `name` needs into `destination` in the same layout (its PKIDIR): `ca.pem`,
+    /// `revoked.json`, `hosts/<name>.pem` and `hosts/<name>.key` (0600); never `ca.key`. The folder
+    /// is created 0755 so a daemon that dropped its privileges can still reread `revoked.json`.
+    /// - Throws: ``TLSError`` (``TLSError/Code/hostUnknown`` when `name` has no valid certificate).
+    public func export(name: String, to destination: String) throws {
+        try Self.checkName(name)
+        let target = PKI(directory: destination)
+        guard target.directory != directory else {
+            throw TLSError(.badSettings, "the destination is the PKI folder itself", path: destination)
+        }
+        try PKIFile.withLock(directory + "/.lock") { () throws(TLSError) in
+            let index = try readIndex()
+            guard index.hosts.contains(where: { $0.name == name && !$0.isRevoked }) else {
+                throw TLSError(.hostUnknown, "\"\(name)\" has no valid certificate", path: indexPath)
+            }
+            try PKIFile.makeDirectory(target.directory, mode: 0o755)
+            try PKIFile.makeDirectory(target.hostsDirectory, mode: 0o755)
+            try PKIFile.write(try PKIFile.read(caCertificatePath), to: target.caCertificatePath, mode: 0o644)
+            let revoked =
+                PKIFile.exists(revocationListPath)
+                ? try PKIFile.read(revocationListPath)
+                : Array(RevocationList.encode(.init(version: 1, revoked: [])).utf8)
+            try PKIFile.write(revoked, to: target.revocationListPath, mode: 0o644)
+            try PKIFile.write(
+                try PKIFile.read(certificatePath(for: name)), to: target.certificatePath(for: name), mode: 0o644)
+            try PKIFile.write(try PKIFile.read(keyPath(for: name)), to: target.keyPath(for: name), mode: 0o600)
+        }
+    }
+
     // MARK: - Files
 
     struct Index: Codable {
