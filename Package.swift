@@ -145,7 +145,7 @@ let package = Package(
             name: "MICEBufferDaemon",
             dependencies: [
                 "MICEBuffer", "MICEConfig", "MICECore", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
-                "MICETransport", "MICEWire",
+                "MICETLS", "MICETransport", "MICEWire",
                 logging, dequeModule,
             ],
             swiftSettings: swiftSettings
@@ -156,7 +156,7 @@ let package = Package(
             name: "MICEForwarder",
             dependencies: [
                 "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEFdServer", "MICELogFormat", "MICEPluginHost",
-                "MICEPluginManifest", "MICERecords", "MICETail", "MICETransport", "MICEWire", logging,
+                "MICEPluginManifest", "MICERecords", "MICETail", "MICETLS", "MICETransport", "MICEWire", logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -249,7 +249,8 @@ let package = Package(
         .executableTarget(
             name: "mice-pop-aa-regex",
             dependencies: [
-                "MICEPluginKit", "MICERecords", "MICECrypto", "MICEAnalysis", "MICEIDMEF", "MICETransport", logging,
+                "MICEPluginKit", "MICERecords", "MICECrypto", "MICEAnalysis", "MICEIDMEF", "MICETLS", "MICETransport",
+                logging,
             ],
             path: "plugins/postprocessing/mice-pop-aa-regex",
             exclude: ["plugin.json"],

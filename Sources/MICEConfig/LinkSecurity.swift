@@ -23,8 +23,8 @@ public enum LinkSecurity: Sendable, Hashable {
     /// The default PKI folder.
     public static let defaultPKIDirectory = "/etc/M-ICE/pki"
 
-    /// The keys of the `[TLS]` section.
-    static let schemaSection = ConfigSchema.Section(
+    /// The keys of the `[TLS]` section, for any daemon's schema (e.g. `reactiondaemon.conf`).
+    public static let schemaSection = ConfigSchema.Section(
         section,
         [
             .init("TLS", .bool, "mutual TLS on every TCP link (yes in the shipped files)"),
@@ -33,8 +33,8 @@ public enum LinkSecurity: Sendable, Hashable {
             .init("INSECURE", .bool, "with TLS = no: accept the original plaintext links"),
         ])
 
-    /// Reads the `[TLS]` keys.
-    init(values: ConfigValues) throws(ConfigError) {
+    /// Reads the `[TLS]` keys of a file whose schema includes ``schemaSection``.
+    public init(values: ConfigValues) throws(ConfigError) {
         let section = Self.section
         let tlsSet = values.isSet("TLS", in: section)
         let insecure = values.bool("INSECURE", in: section)

@@ -221,6 +221,14 @@ public final class TLSIdentity: Sendable {
         error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError || error is TLSError
     }
 
+    /// The common name of the peer's certificate on a channel whose TLS handshake completed (the
+    /// host name it was issued under: who sent a request), nil without TLS or before the handshake.
+    public static func peerName(of channel: any Channel) async -> String? {
+        try? await channel.eventLoop.submit { () -> NIOSSLCertificate? in
+            (try? channel.pipeline.syncOperations.handler(type: NIOSSLHandler.self))?.peerCertificate
+        }.get().flatMap { commonName(of: $0) }
+    }
+
     /// The common name of a peer's certificate (for logs), nil when it has none.
     public static func commonName(of certificate: NIOSSLCertificate) -> String? {
         guard let bytes = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: bytes) else {
