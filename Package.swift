@@ -343,6 +343,8 @@ let package = Package(
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        // PKI files and modes, certificate content, revocation, what TLSIdentity refuses.
+        .testTarget(name: "MICETLSTests", dependencies: ["MICETLS", x509, asn1], swiftSettings: swiftSettings),
         .testTarget(
             name: "MICEDaemonTests",
             dependencies: ["MICEDaemon", "MICEPluginManifest", "MICECore", "MICETestSupport", logging],
@@ -407,8 +409,8 @@ let package = Package(
         .testTarget(
             name: "MICETransportTests",
             dependencies: [
-                "MICETransport", "MICEWire", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"),
-                logging,
+                "MICETransport", "MICETLS", "MICEWire", nioCore, nioPosix, nioSSL,
+                .product(name: "NIOEmbedded", package: "swift-nio"), logging,
             ],
             swiftSettings: swiftSettings
         ),
