@@ -132,7 +132,9 @@ let package = Package(
         // certificates, revocation list.
         .target(
             name: "MICETLS",
-            dependencies: [nioCore, .product(name: "NIOTLS", package: "swift-nio"), nioSSL, x509, asn1, crypto, logging],
+            dependencies: [
+                nioCore, .product(name: "NIOTLS", package: "swift-nio"), nioSSL, x509, asn1, crypto, logging,
+            ],
             swiftSettings: swiftSettings),
         // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
         .target(

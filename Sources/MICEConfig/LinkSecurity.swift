@@ -80,7 +80,8 @@ public enum LinkSecurity: Sendable, Hashable {
             ? "records are only Twofish-encrypted with a static shared key: no authentication, no integrity, replayable"
             : "records travel in plaintext: readable, forgeable and replayable by anyone on the network"
         if acknowledged {
-            return "INSECURE links (TLS = no, INSECURE = yes in \(file)): \(records); any host can connect (docs/tls.md)"
+            return
+                "INSECURE links (TLS = no, INSECURE = yes in \(file)): \(records); any host can connect (docs/tls.md)"
         }
         return
             "INSECURE links: \(file) has no [TLS] section (an original configuration), so its TCP links run without "

@@ -11,8 +11,8 @@ import MICEFdServer
 import MICEPluginHost
 import MICEPluginManifest
 import MICERecords
-import MICETail
 import MICETLS
+import MICETail
 import MICETransport
 import Synchronization
 

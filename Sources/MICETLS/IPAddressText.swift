@@ -2,9 +2,9 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// IPv4 and IPv6 addresses between text and bytes (inet_pton / inet_ntop).
@@ -32,6 +32,7 @@ enum IPAddressText {
         let ok = bytes.withUnsafeBytes { raw in
             inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
         }
-        return ok ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        return ok
+            ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
     }
 }

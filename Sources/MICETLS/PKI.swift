@@ -7,9 +7,9 @@ import SwiftASN1
 import X509
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The project's certificate authority in a folder: what `micectl pki` manages (docs/tls.md).
@@ -139,6 +139,7 @@ public struct PKI: Sendable {
             names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...])))
             addresses.append(IPAddressText.text(bytes))
         }
+        try requireInitialized()
         return try PKIFile.withLock(directory + "/.lock") { () throws(TLSError) -> PKIHost in
             var index = try readIndex()
             if let existing = index.hosts.first(where: { $0.name == name && !$0.isRevoked }) {
@@ -177,7 +178,8 @@ public struct PKI: Sendable {
                     issuerPrivateKey: Certificate.PrivateKey(authorityKey))
             } catch {
                 throw TLSError(
-                    .badCertificate, "cannot build the certificate of \(name): \(error)", path: certificatePath(for: name))
+                    .badCertificate, "cannot build the certificate of \(name): \(error)",
+                    path: certificatePath(for: name))
             }
             try PKIFile.makeDirectory(hostsDirectory, mode: 0o700)
             try PKIFile.write(key.pemRepresentation + "\n", to: keyPath(for: name), mode: 0o600)
@@ -199,7 +201,8 @@ public struct PKI: Sendable {
     /// - Throws: ``TLSError`` (``TLSError/Code/hostUnknown`` when nothing valid matches).
     @discardableResult
     public func revoke(_ nameOrSerial: String, now: Date = Date()) throws -> PKIHost {
-        try PKIFile.withLock(directory + "/.lock") { () throws(TLSError) -> PKIHost in
+        try requireInitialized()
+        return try PKIFile.withLock(directory + "/.lock") { () throws(TLSError) -> PKIHost in
             var index = try readIndex()
             let wanted = nameOrSerial.lowercased().drop(while: { $0 == "0" && nameOrSerial.count > 2 })
             guard
@@ -242,6 +245,7 @@ public struct PKI: Sendable {
         guard target.directory != directory else {
             throw TLSError(.badSettings, "the destination is the PKI folder itself", path: destination)
         }
+        try requireInitialized()
         try PKIFile.withLock(directory + "/.lock") { () throws(TLSError) in
             let index = try readIndex()
             guard index.hosts.contains(where: { $0.name == name && !$0.isRevoked }) else {
@@ -269,9 +273,17 @@ public struct PKI: Sendable {
         var hosts: [PKIHost]
     }
 
+    private func requireInitialized() throws(TLSError) {
+        guard PKIFile.exists(indexPath) else {
+            throw TLSError(
+                .notInitialized, "no CA here yet: run `micectl pki init --dir \(directory)`", path: indexPath)
+        }
+    }
+
     private func readIndex() throws(TLSError) -> Index {
         guard PKIFile.exists(indexPath) else {
-            throw TLSError(.notInitialized, "no CA here yet: run `micectl pki init --dir \(directory)`", path: indexPath)
+            throw TLSError(
+                .notInitialized, "no CA here yet: run `micectl pki init --dir \(directory)`", path: indexPath)
         }
         do {
             return try JSONDecoder().decode(Index.self, from: Data(try PKIFile.read(indexPath)))

@@ -4,16 +4,16 @@
 import Foundation
 
 #if canImport(CoreFoundation)
-    import CoreFoundation
+import CoreFoundation
 #endif
 #if canImport(Glibc)
-    import Glibc
-    private let systemRead = Glibc.read
-    private let systemWrite = Glibc.write
+import Glibc
+private let systemRead = Glibc.read
+private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
-    import Darwin
-    private let systemRead = Darwin.read
-    private let systemWrite = Darwin.write
+import Darwin
+private let systemRead = Darwin.read
+private let systemWrite = Darwin.write
 #endif
 
 /// Small POSIX file helpers for the PKI folder: whole-file reads, atomic writes with a fixed mode,
@@ -60,7 +60,9 @@ enum PKIFile {
             }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
-            guard bytes.count <= limit else { throw TLSError(.fileUnreadable, "larger than \(limit) bytes", path: path) }
+            guard bytes.count <= limit else {
+                throw TLSError(.fileUnreadable, "larger than \(limit) bytes", path: path)
+            }
         }
         return bytes
     }

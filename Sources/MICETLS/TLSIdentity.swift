@@ -66,7 +66,8 @@ public final class TLSIdentity: Sendable {
         let keyPath = pki.keyPath(for: settings.certificateName)
         let authority = try PKI.loadCertificate(caPath)
         let certificate = try PKI.loadCertificate(certificatePath)
-        guard certificate.issuer == authority.subject, authority.publicKey.isValidSignature(certificate.signature, for: certificate)
+        guard certificate.issuer == authority.subject,
+            authority.publicKey.isValidSignature(certificate.signature, for: certificate)
         else {
             throw TLSError(.badCertificate, "not signed by the CA in \(caPath)", path: certificatePath)
         }

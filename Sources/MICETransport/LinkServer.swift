@@ -335,7 +335,7 @@ public final class LinkServer: Sendable {
         } catch let error as WireError {
             stats.withLock { $0.protocolErrors += 1 }
             logger.warning("connection closed: \(error)")
-        } catch where TLSIdentity.isHandshakeFailure(error) {
+        } catch  where TLSIdentity.isHandshakeFailure(error) {
             stats.withLock { $0.tlsRefused += 1 }
             logger.warning("TLS refused the peer: \(error)")
         } catch {

@@ -114,7 +114,8 @@ struct TLSLogPathTests {
                 #expect(Self.waitForLog(forwarderLog, containing: "INSECURE links"), "\(harness.diagnostics())")
             }
             // The listener logs one refusal per attempt: wait for this sender's first.
-            let refusals = (try? String(contentsOfFile: bufferLog, encoding: .utf8))?
+            let refusals =
+                (try? String(contentsOfFile: bufferLog, encoding: .utf8))?
                 .components(separatedBy: "TLS refused the peer").count ?? 1
             let deadline = Date().addingTimeInterval(30)
             var seen = refusals - 1

@@ -126,7 +126,9 @@ import X509
         #expect(missing?.path == host + "/hosts/fwd1.pem")
 
         #expect(chmod(pki.keyPath(for: "fwd1"), 0o640) == 0)
-        let open = tlsError { _ = try TLSIdentity.load(TLSSettings(pkiDirectory: pki.directory, certificateName: "fwd1")) }
+        let open = tlsError {
+            _ = try TLSIdentity.load(TLSSettings(pkiDirectory: pki.directory, certificateName: "fwd1"))
+        }
         #expect(open?.code == .keyPermissions)
         #expect(open?.path == pki.keyPath(for: "fwd1"))
         #expect(chmod(pki.keyPath(for: "fwd1"), 0o600) == 0)
@@ -136,18 +138,24 @@ import X509
         try other.issue(name: "fwd1")
         try FileManager.default.removeItem(atPath: other.caCertificatePath)
         try FileManager.default.copyItem(atPath: pki.caCertificatePath, toPath: other.caCertificatePath)
-        let foreign = tlsError { _ = try TLSIdentity.load(TLSSettings(pkiDirectory: other.directory, certificateName: "fwd1")) }
+        let foreign = tlsError {
+            _ = try TLSIdentity.load(TLSSettings(pkiDirectory: other.directory, certificateName: "fwd1"))
+        }
         #expect(foreign?.code == .badCertificate)
 
         try pki.revoke("fwd1")
-        let revoked = tlsError { _ = try TLSIdentity.load(TLSSettings(pkiDirectory: pki.directory, certificateName: "fwd1")) }
+        let revoked = tlsError {
+            _ = try TLSIdentity.load(TLSSettings(pkiDirectory: pki.directory, certificateName: "fwd1"))
+        }
         #expect(revoked?.code == .certificateRevoked)
 
         let wrongKey = folder + "/mixed"
         try pki.export(name: "buffer1", to: wrongKey)
         try FileManager.default.removeItem(atPath: wrongKey + "/hosts/buffer1.key")
         try FileManager.default.copyItem(atPath: pki.keyPath(for: "fwd1"), toPath: wrongKey + "/hosts/buffer1.key")
-        let mismatch = tlsError { _ = try TLSIdentity.load(TLSSettings(pkiDirectory: wrongKey, certificateName: "buffer1")) }
+        let mismatch = tlsError {
+            _ = try TLSIdentity.load(TLSSettings(pkiDirectory: wrongKey, certificateName: "buffer1"))
+        }
         #expect(mismatch?.code == .badKey)
     }
 

@@ -61,7 +61,13 @@ struct TLSLinkTests {
             let client = try await client(
                 port: port, identity: try material.identity("client"), spool: material.folder.path + "/spool-\(mode)",
                 mode: mode)
-            try await withRunningServer(server, RecordSink { record in received.add(record); record.acknowledge() }) {
+            try await withRunningServer(
+                server,
+                RecordSink { record in
+                    received.add(record)
+                    record.acknowledge()
+                }
+            ) {
                 try await withRunningClient(client) {
                     for id in 1...200 { try await client.send(makeRecord(id: UInt64(id), size: Self.recordSize)) }
                     try await eventually("200 records over TLS (\(mode))") { received.count == 200 }
@@ -84,15 +90,27 @@ struct TLSLinkTests {
         }
         let (server, port) = try await tlsServer(try material.identity("server"))
         let received = Received()
-        try await withRunningServer(server, RecordSink { record in received.add(record); record.acknowledge() }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             // A client that trusts the real CA (so the server's certificate is fine) but presents a
             // certificate of another CA: the server must refuse it.
             var configuration = TLSConfiguration.makeClientConfiguration()
             configuration.trustRoots = .certificates([
-                try NIOSSLCertificate(file: material.pki.caCertificatePath, format: .pem)
+                try NIOSSLCertificate(
+                    bytes: Array(try Data(contentsOf: URL(fileURLWithPath: material.pki.caCertificatePath))),
+                    format: .pem)
             ])
             configuration.certificateChain = [
-                .certificate(try NIOSSLCertificate(file: stranger.pki.certificatePath(for: "client"), format: .pem))
+                .certificate(
+                    try NIOSSLCertificate(
+                        bytes: Array(
+                            try Data(contentsOf: URL(fileURLWithPath: stranger.pki.certificatePath(for: "client")))),
+                        format: .pem))
             ]
             configuration.privateKey = .privateKey(
                 try NIOSSLPrivateKey(file: stranger.pki.keyPath(for: "client"), format: .pem))
@@ -133,7 +151,13 @@ struct TLSLinkTests {
         let (server, port) = try await tlsServer(try material.identity("server"))
         let received = Received()
         let identity = try material.identity("client")
-        try await withRunningServer(server, RecordSink { record in received.add(record); record.acknowledge() }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             let first = try await client(port: port, identity: identity, spool: material.folder.path + "/spool1")
             try await withRunningClient(first) {
                 try await first.send(makeRecord(id: 1, size: Self.recordSize))
@@ -160,11 +184,19 @@ struct TLSLinkTests {
             let received = Received()
             let client = try await client(
                 port: port, identity: nil, spool: material.folder.path + "/spool-\(mode)", mode: mode)
-            try await withRunningServer(server, RecordSink { record in received.add(record); record.acknowledge() }) {
+            try await withRunningServer(
+                server,
+                RecordSink { record in
+                    received.add(record)
+                    record.acknowledge()
+                }
+            ) {
                 try await withRunningClient(client) {
                     try await client.send(makeRecord(id: 1, size: Self.recordSize))
+                    // Acked: refused again on every resend; legacy: the record counts as written
+                    // once, so there is one refusal and the next connection stays silent.
                     try await eventually("the plaintext client is refused (\(mode))") {
-                        server.statistics.tlsRefused >= 2
+                        server.statistics.tlsRefused >= (mode == .acked ? 2 : 1)
                     }
                 }
             }
@@ -182,14 +214,21 @@ struct TLSLinkTests {
         let received = Received()
         let byAddress = try await client(
             port: port, identity: try material.identity("client"), spool: material.folder.path + "/spool1")
-        try await withRunningServer(server, RecordSink { record in received.add(record); record.acknowledge() }) {
+        try await withRunningServer(
+            server,
+            RecordSink { record in
+                received.add(record)
+                record.acknowledge()
+            }
+        ) {
             try await withRunningClient(byAddress) {
                 try await byAddress.send(makeRecord(id: 1, size: Self.recordSize))
                 try await eventually("the client refuses 127.0.0.1") { byAddress.statistics.tlsFailures >= 2 }
             }
             // The right name (TLSSettings.serverName) is accepted by the same client certificate.
             let named = try TLSIdentity.load(
-                TLSSettings(pkiDirectory: material.pki.directory, certificateName: "client", serverName: "buffer.example"))
+                TLSSettings(
+                    pkiDirectory: material.pki.directory, certificateName: "client", serverName: "buffer.example"))
             let byName = try await client(port: port, identity: named, spool: material.folder.path + "/spool2")
             try await withRunningClient(byName) {
                 try await byName.send(makeRecord(id: 2, size: Self.recordSize))
