@@ -472,7 +472,7 @@ let package = Package(
             name: "ShippedPluginTests",
             dependencies: [
                 "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
-                "MICEPseudonym", "MICEDaemon", "MICETestSupport", logging,
+                "MICEPseudonym", "MICEDaemon", "MICETLS", "MICETransport", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),
