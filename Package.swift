@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "MICEPluginManifest", dependencies: ["MICECore"], swiftSettings: swiftSettings),
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
-        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore"], swiftSettings: swiftSettings),
+        .target(name: "MICEBench", dependencies: ["MICECore", "MICEStore", "MICETLS"], swiftSettings: swiftSettings),
         .target(
             name: "MICEDaemon",
             dependencies: ["MICECore", "MICEConfig", "MICEPluginManifest", argumentParser, logging],
