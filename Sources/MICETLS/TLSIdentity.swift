@@ -154,7 +154,9 @@ public final class TLSIdentity: Sendable {
     ///
     /// For ``TLSRole/client(peerHost:)``, ``TLSSettings/serverName`` (when set) replaces `peerHost`.
     /// - Throws: ``TLSError`` (``TLSError/Code/badSettings`` for a server name NIOSSL refuses).
-    public func makeHandler(role: TLSRole) throws -> NIOSSLHandler {
+    /// - Parameter logger: When given, each authenticated peer is logged (info: its certificate
+    ///   name and serial) — who connected, for the audit trail.
+    public func makeHandler(role: TLSRole, logger: Logger? = nil) throws -> NIOSSLHandler {
         let revocations = self.revocations
         let check: _NIOAdditionalPeerCertificateVerificationCallback = { certificate, channel in
             let serial = PKIHost.serialText(certificate.serialNumber)
@@ -164,6 +166,12 @@ public final class TLSIdentity: Sendable {
                         .certificateRevoked, "the peer's certificate (serial \(serial)) is revoked",
                         path: revocations.path))
             }
+            logger?.info(
+                "TLS peer authenticated",
+                metadata: [
+                    "tls.peer": "\(Self.commonName(of: certificate) ?? "?")", "tls.peer_serial": "\(serial)",
+                    "link.peer": "\(channel.remoteAddress?.description ?? "?")",
+                ])
             return channel.eventLoop.makeSucceededVoidFuture()
         }
         switch role {
@@ -192,11 +200,12 @@ public final class TLSIdentity: Sendable {
     ///   before counting anything written as delivered.
     @discardableResult
     public func addHandler(
-        to pipeline: ChannelPipeline.SynchronousOperations, role: TLSRole, eventLoop: any EventLoop
+        to pipeline: ChannelPipeline.SynchronousOperations, role: TLSRole, eventLoop: any EventLoop,
+        logger: Logger? = nil
     ) throws -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         try pipeline.addHandler(TLSHandshakeWatcher(promise: promise), position: .first)
-        try pipeline.addHandler(makeHandler(role: role), position: .first)
+        try pipeline.addHandler(makeHandler(role: role, logger: logger), position: .first)
         return promise.futureResult
     }
 
@@ -204,9 +213,10 @@ public final class TLSIdentity: Sendable {
     /// connection), and waits for the handshake to complete.
     /// - Throws: the handshake's error (NIOSSL's, or ``TLSError`` with
     ///   ``TLSError/Code/certificateRevoked``); the channel is closed then.
-    public func addTLS(to channel: any Channel, role: TLSRole) async throws {
+    public func addTLS(to channel: any Channel, role: TLSRole, logger: Logger? = nil) async throws {
         let handshake = try await channel.eventLoop.submit {
-            try self.addHandler(to: channel.pipeline.syncOperations, role: role, eventLoop: channel.eventLoop)
+            try self.addHandler(
+                to: channel.pipeline.syncOperations, role: role, eventLoop: channel.eventLoop, logger: logger)
         }.get()
         do {
             try await handshake.get()

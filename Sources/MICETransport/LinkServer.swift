@@ -154,6 +154,7 @@ public final class LinkServer: Sendable {
         let recordSize = configuration.recordSize
         let high = max(configuration.maxBufferedRecords, 2)
         let counters = FixedRecordDecoder.Counters()
+        let tlsLogger = logger
         let tls: TLSIdentity? =
             switch configuration.endpoint {
             case .tcp: configuration.tls
@@ -170,7 +171,9 @@ public final class LinkServer: Sendable {
             channel in
             channel.eventLoop.makeCompletedFuture {
                 if let tls {
-                    try tls.addHandler(to: channel.pipeline.syncOperations, role: .server, eventLoop: channel.eventLoop)
+                    try tls.addHandler(
+                        to: channel.pipeline.syncOperations, role: .server, eventLoop: channel.eventLoop,
+                        logger: tlsLogger)
                 }
                 switch mode {
                 case .legacy:

@@ -75,6 +75,8 @@ struct TLSLogPathTests {
         let bufferLog = try String(contentsOfFile: harness.work + "/bufferdaemon.log", encoding: .utf8)
         #expect(bufferLog.contains("mutual TLS"))
         #expect(!bufferLog.contains("INSECURE"))
+        // The audit trail names the sender's certificate.
+        #expect(bufferLog.contains("TLS peer authenticated") && bufferLog.contains("fwd1"), "\(bufferLog)")
     }
 
     @Test("a DataForwarder with a certificate of another CA, or a revoked one, or none, stores nothing")
