@@ -133,7 +133,7 @@ let package = Package(
         .target(
             name: "MICETLS",
             dependencies: [
-                nioCore, .product(name: "NIOTLS", package: "swift-nio"), nioSSL, x509, asn1, crypto, logging,
+                nioCore, nioPosix, .product(name: "NIOTLS", package: "swift-nio"), nioSSL, x509, asn1, crypto, logging,
             ],
             swiftSettings: swiftSettings),
         // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
@@ -346,7 +346,9 @@ let package = Package(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
         // PKI files and modes, certificate content, revocation, what TLSIdentity refuses.
-        .testTarget(name: "MICETLSTests", dependencies: ["MICETLS", x509, asn1], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MICETLSTests", dependencies: ["MICETLS", x509, asn1, nioCore, nioPosix], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MICEDaemonTests",
             dependencies: ["MICEDaemon", "MICEPluginManifest", "MICECore", "MICETestSupport", logging],

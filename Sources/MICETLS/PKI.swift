@@ -204,10 +204,16 @@ public struct PKI: Sendable {
         try requireInitialized()
         return try PKIFile.withLock(directory + "/.lock") { () throws(TLSError) -> PKIHost in
             var index = try readIndex()
-            let wanted = nameOrSerial.lowercased().drop(while: { $0 == "0" && nameOrSerial.count > 2 })
+            // A serial as `micectl pki list` prints it, or as openssl does (colons, 0x, leading zeros).
+            func digits(_ text: String) -> Substring {
+                var text = text.lowercased().replacingOccurrences(of: ":", with: "")
+                if text.hasPrefix("0x") { text.removeFirst(2) }
+                return Substring(text).drop { $0 == "0" }
+            }
+            let wanted = digits(nameOrSerial)
             guard
                 let position = index.hosts.lastIndex(where: {
-                    !$0.isRevoked && ($0.name == nameOrSerial || $0.serial == String(wanted))
+                    !$0.isRevoked && ($0.name == nameOrSerial || (!wanted.isEmpty && digits($0.serial) == wanted))
                 })
             else {
                 throw TLSError(

@@ -14,8 +14,9 @@ import X509
 /// negotiated between this project's peers) and verify the peer fully:
 /// - server: a client certificate is required and must chain to the CA (no name check: any host
 ///   of the PKI may connect);
-/// - client: the server's certificate must chain to the CA and carry the name or address
-///   connected to in its SANs (``TLSRole/client(peerHost:)``).
+/// - client: the server's certificate must chain to the CA and either carry the expected DNS name
+///   in its DNS SANs or the address actually connected to in its IP SANs
+///   (``TLSRole/client(peerHost:)``; NIOSSL's identity check).
 ///
 /// Revocation: swift-nio-ssl has no CRL API, so the handler runs an additional check after
 /// BoringSSL's verification and the name check, **inside the handshake**: the peer's leaf serial

@@ -5,7 +5,7 @@
 public enum TLSRole: Sendable, Hashable {
     /// The listening side: requires a client certificate from the project CA.
     case server
-    /// The connecting side: the server's certificate must carry `peerHost` (an IP address is
-    /// matched against the IP SANs and the address connected to, a name against the DNS SANs).
+    /// The connecting side: the server's certificate must carry `peerHost` in its DNS SANs, or
+    /// the address actually connected to in its IP SANs (for `peerHost` an IP address, only the latter).
     case client(peerHost: String)
 }

@@ -101,7 +101,12 @@ import X509
         #expect(try pki.list().first { $0.serial == first.serial }?.isRevoked == true)
         let second = try pki.issue(name: "fwd1")
         #expect(!list.isRevoked(serial: second.serial))
-        try pki.revoke(second.serial)
+        // By serial as openssl prints it: upper case, colon-separated, leading zero byte.
+        let pairs = stride(from: 0, to: second.serial.count, by: 2).map { offset in
+            let start = second.serial.index(second.serial.startIndex, offsetBy: offset)
+            return String(second.serial[start..<second.serial.index(start, offsetBy: 2)])
+        }
+        try pki.revoke((["00"] + pairs).joined(separator: ":").uppercased())
         #expect(list.serials == [first.serial, second.serial])
         #expect(tlsError { try pki.revoke("fwd1") }?.code == .hostUnknown)
         #expect(tlsError { try pki.revoke("nobody") }?.code == .hostUnknown)
