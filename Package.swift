@@ -18,6 +18,8 @@ let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "pos
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let x509: Target.Dependency = .product(name: "X509", package: "swift-certificates")
+let asn1: Target.Dependency = .product(name: "SwiftASN1", package: "swift-asn1")
 
 let package = Package(
     name: "mice",
@@ -34,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // MARK: - Libraries (dependencies flow downwards in this list)
@@ -43,7 +47,7 @@ let package = Package(
         // The original INI configuration files (parsecfg syntax) with schemas and typed configs.
         .target(name: "MICEConfig", swiftSettings: swiftSettings),
         .target(
-            name: "MICEBench", dependencies: ["MICECore", "MICEStore", "MICERecords", "MICEReactionDaemon"],
+            name: "MICEBench", dependencies: ["MICECore", "MICEStore", "MICERecords", "MICEReactionDaemon", "MICETLS"],
             swiftSettings: swiftSettings),
         .target(
             name: "MICEDaemon",
@@ -126,10 +130,18 @@ let package = Package(
             dependencies: ["MICEWire", "MICEPluginHost", logging, dequeModule],
             swiftSettings: swiftSettings
         ),
+        // Mutual TLS for the links (NIOSSL) and the project PKI (swift-certificates): CA, host
+        // certificates, revocation list.
+        .target(
+            name: "MICETLS",
+            dependencies: [
+                nioCore, nioPosix, .product(name: "NIOTLS", package: "swift-nio"), nioSSL, x509, asn1, crypto, logging,
+            ],
+            swiftSettings: swiftSettings),
         // Daemon-to-daemon links: legacy fixed-size records or acknowledged frames, disk spool.
         .target(
             name: "MICETransport",
-            dependencies: ["CMICECRC32", "MICEWire", nioCore, nioPosix, logging, dequeModule],
+            dependencies: ["CMICECRC32", "MICEWire", "MICETLS", nioCore, nioPosix, logging, dequeModule],
             swiftSettings: swiftSettings
         ),
         // The BufferDaemon: listeners → decoding module → ring → postprocessing module, watermarks.
@@ -137,7 +149,7 @@ let package = Package(
             name: "MICEBufferDaemon",
             dependencies: [
                 "MICEBuffer", "MICEConfig", "MICECore", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
-                "MICETransport", "MICEWire",
+                "MICETLS", "MICETransport", "MICEWire",
                 logging, dequeModule,
             ],
             swiftSettings: swiftSettings
@@ -148,7 +160,7 @@ let package = Package(
             name: "MICEForwarder",
             dependencies: [
                 "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEFdServer", "MICELogFormat", "MICEPluginHost",
-                "MICEPluginManifest", "MICERecords", "MICETail", "MICETransport", "MICEWire", logging,
+                "MICEPluginManifest", "MICERecords", "MICETail", "MICETLS", "MICETransport", "MICEWire", logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -180,7 +192,7 @@ let package = Package(
             dependencies: [
                 "MICECore", "MICEWire", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICEPluginHost",
                 "MICEPseudonym", "MICEStore", "MICEBench", "MICEDaemon", "MICEAnalysis", "MICEIDMEF", "MICEAlerts",
-                "MICENCode", "MICENFR", "MICEPacket", "MICETransport", "MICEReactionDaemon", argumentParser,
+                "MICENCode", "MICENFR", "MICEPacket", "MICETLS", "MICETransport", "MICEReactionDaemon", argumentParser,
                 logging,
             ],
             swiftSettings: swiftSettings
@@ -262,7 +274,8 @@ let package = Package(
         .executableTarget(
             name: "mice-pop-aa-regex",
             dependencies: [
-                "MICEPluginKit", "MICERecords", "MICECrypto", "MICEAnalysis", "MICEIDMEF", "MICETransport", logging,
+                "MICEPluginKit", "MICERecords", "MICECrypto", "MICEAnalysis", "MICEIDMEF", "MICETLS", "MICETransport",
+                logging,
             ],
             path: "plugins/postprocessing/mice-pop-aa-regex",
             exclude: ["plugin.json"],
@@ -390,6 +403,10 @@ let package = Package(
         .testTarget(
             name: "MICEWireTests", dependencies: ["MICEWire", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MICEConfigTests", dependencies: ["MICEConfig"], swiftSettings: swiftSettings),
+        // PKI files and modes, certificate content, revocation, what TLSIdentity refuses.
+        .testTarget(
+            name: "MICETLSTests", dependencies: ["MICETLS", x509, asn1, nioCore, nioPosix], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MICEDaemonTests",
             dependencies: ["MICEDaemon", "MICEPluginManifest", "MICECore", "MICETestSupport", logging],
@@ -455,8 +472,8 @@ let package = Package(
         .testTarget(
             name: "MICETransportTests",
             dependencies: [
-                "MICETransport", "MICEWire", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"),
-                logging,
+                "MICETransport", "MICETLS", "MICEWire", nioCore, nioPosix, nioSSL,
+                .product(name: "NIOEmbedded", package: "swift-nio"), logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -527,7 +544,7 @@ let package = Package(
             name: "ShippedPluginTests",
             dependencies: [
                 "MICEPluginHost", "MICEPluginManifest", "MICERecords", "MICECrypto", "MICECore", "MICEWire",
-                "MICEPseudonym", "MICEDaemon", "MICETestSupport", logging,
+                "MICEPseudonym", "MICEDaemon", "MICETLS", "MICETransport", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

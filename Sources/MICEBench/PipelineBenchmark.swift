@@ -4,6 +4,7 @@
 import Foundation
 import MICECore
 import MICEStore
+import MICETLS
 
 /// `micectl bench pipeline`: lines appended to a log file, through the real DataForwarder and
 /// BufferDaemon (mice-fmt-simple → acked TCP link on 127.0.0.1 → mice-dec-logformat →
@@ -33,6 +34,9 @@ public enum PipelineBenchmark {
         public var synchronous = "full"
         /// Keep the work folder (configs, logs, database) for a look afterwards.
         public var keepWorkDirectory = false
+        /// Run the link inside mutual TLS (a PKI is made in the work folder); otherwise the link is
+        /// plaintext, asked for explicitly (`TLS = no`, `INSECURE = yes`).
+        public var tls = false
 
         public init(binDirectory: String, pluginsRoot: String) {
             self.binDirectory = binDirectory
@@ -55,6 +59,7 @@ public enum PipelineBenchmark {
         public var forwarderCPUMicrosecondsPerLine: Double
         public var bufferDaemonCPUMicrosecondsPerLine: Double
         public var synchronous: String
+        public var tls: Bool
         public var workDirectory: String?
 
         enum CodingKeys: String, CodingKey {
@@ -69,6 +74,7 @@ public enum PipelineBenchmark {
             case forwarderCPUMicrosecondsPerLine = "forwarder_cpu_us_per_line"
             case bufferDaemonCPUMicrosecondsPerLine = "bufferdaemon_cpu_us_per_line"
             case synchronous
+            case tls
             case workDirectory = "work_directory"
         }
     }
@@ -83,6 +89,12 @@ public enum PipelineBenchmark {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let database = work + "/rawlog.sqlite"
         try write(work + "/pop.json", #"{"path": "\#(database)", "synchronous": "\#(configuration.synchronous)"}"#)
+        if configuration.tls {
+            let pki = PKI(directory: work + "/pki")
+            try pki.initialize(commonName: "M-ICE bench CA")
+            try pki.issue(name: "buffer", ipAddresses: ["127.0.0.1"])
+            try pki.issue(name: "forwarder")
+        }
         try write(
             work + "/bufferdaemon.conf", bufferDaemonConfig(work: work, configuration: configuration, account: account))
         try account.handOver(work)
@@ -183,7 +195,7 @@ public enum PipelineBenchmark {
             bufferDaemonResidentMegabytes: (bufferMegabytes * 10).rounded() / 10,
             forwarderCPUMicrosecondsPerLine: (forwarderCPU * 100).rounded() / 100,
             bufferDaemonCPUMicrosecondsPerLine: (bufferCPU * 100).rounded() / 100,
-            synchronous: configuration.synchronous,
+            synchronous: configuration.synchronous, tls: configuration.tls,
             workDirectory: configuration.keepWorkDirectory ? work : nil)
     }
 
@@ -216,8 +228,15 @@ public enum PipelineBenchmark {
         GROUP = \(account.group)
         [MISC]
         PIDPATH = "\(work)/"
-
+        \(tlsSection(work: work, configuration: configuration, name: "buffer"))
         """
+    }
+
+    /// `[TLS]`: mutual TLS with the work folder's PKI, or plaintext said explicitly.
+    static func tlsSection(work: String, configuration: Configuration, name: String) -> String {
+        configuration.tls
+            ? "[TLS]\nTLS = yes\nPKIDIR = \"\(work)/pki\"\nTLSNAME = \(name)\n"
+            : "[TLS]\nTLS = no\nINSECURE = yes\n"
     }
 
     static func forwarderConfig(
@@ -243,7 +262,7 @@ public enum PipelineBenchmark {
         PIDPATH = "\(work)/"
         POSITIONFILE = "\(work)/dataforwarder.positions"
         STARTAT = beginning
-
+        \(tlsSection(work: work, configuration: configuration, name: "forwarder"))
         """
     }
 }

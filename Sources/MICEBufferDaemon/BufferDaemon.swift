@@ -9,6 +9,7 @@ import MICECore
 import MICEDaemon
 import MICEPluginHost
 import MICEPluginManifest
+import MICETLS
 import MICETransport
 import MICEWire
 import Synchronization
@@ -45,6 +46,8 @@ public final class BufferDaemon: Sendable {
     public let options: BufferDaemonOptions
     private let modules: [Modules]
     private let agents: [ResolvedModule]
+    /// The mutual-TLS material of `[TLS]` (nil: plaintext TCP listeners, or no TCP listener).
+    private let tls: TLSIdentity?
     private let logger: Logger
     private let entries = Mutex<[EntryRuntime]>([])
     private let stopSignal: AsyncStream<Void>
@@ -86,6 +89,16 @@ public final class BufferDaemon: Sendable {
         }
         self.modules = modules
         self.agents = try AgentSet.resolve(configuration.agents, resolver: resolver)
+        let hasTCP = configuration.entries.contains { if case .tcp = $0.listen { true } else { false } }
+        if hasTCP, case .mutualTLS(let directory, let name) = configuration.security {
+            do {
+                tls = try TLSIdentity.load(TLSSettings(pkiDirectory: directory, certificateName: name))
+            } catch {
+                throw BufferDaemonError(.tls, file: (error as? TLSError)?.path, "\(error)")
+            }
+        } else {
+            tls = nil
+        }
         (stopSignal, stopContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -110,6 +123,22 @@ public final class BufferDaemon: Sendable {
     /// - Throws: ``BufferDaemonError`` when a decoding module does not start or a listener cannot
     ///   be bound, or what `whenBound` throws; everything started is stopped first.
     public func run(whenBound: @Sendable ([BoundEntry]) async throws -> Void) async throws {
+        if let tls {
+            logger.info(
+                "TCP listeners use mutual TLS",
+                metadata: [
+                    "tls.pki": "\(tls.settings.pkiDirectory)", "tls.name": "\(tls.settings.certificateName)",
+                    "tls.serial": "\(tls.serial)",
+                ])
+        } else if configuration.entries.contains(where: { if case .tcp = $0.listen { true } else { false } }),
+            let warning = configuration.security.startWarning(file: "bufferdaemon.conf")
+        {
+            if case .plaintext(acknowledged: true) = configuration.security {
+                logger.warning("\(warning)")
+            } else {
+                logger.error("\(warning)")
+            }
+        }
         let runtimes = try await bindEntries()
         entries.withLock { $0 = runtimes }
         let bound = runtimes.map {
@@ -212,7 +241,7 @@ public final class BufferDaemon: Sendable {
                 configuration: LinkServer.Configuration(
                     link: "*", mode: mode, recordSize: recordSize, endpoint: endpoint, socketFileMode: 0o660,
                     maxBufferedRecords: 256, drainTimeout: options.connectionDrainTimeout,
-                    durableSequence: { sender in box.store?.durableSequence(of: sender) ?? 0 }),
+                    durableSequence: { sender in box.store?.durableSequence(of: sender) ?? 0 }, tls: tls),
                 logger: entryLogger)
         } catch {
             throw BufferDaemonError(.bindFailed, entry: index, line: entry.line, "\(endpoint): \(error)")

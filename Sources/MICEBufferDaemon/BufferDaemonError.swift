@@ -7,7 +7,7 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
             case unknownModule, wrongModuleKind, moduleConfiguration, moduleStart, bindFailed, stateDirectory
-            case watermarkFile, writeFailed
+            case watermarkFile, writeFailed, tls
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -28,6 +28,8 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
         public static let watermarkFile = Code(.watermarkFile)
         /// A file (watermarks, ready file, stats file) cannot be written.
         public static let writeFailed = Code(.writeFailed)
+        /// The TLS material of `[TLS]` (PKIDIR, TLSNAME) cannot be loaded.
+        public static let tls = Code(.tls)
 
         public var description: String {
             switch base {
@@ -39,6 +41,7 @@ public struct BufferDaemonError: Error, Hashable, Sendable, CustomStringConverti
             case .stateDirectory: return "state directory unusable"
             case .watermarkFile: return "watermark file unusable"
             case .writeFailed: return "cannot write file"
+            case .tls: return "TLS setup failed"
             }
         }
     }

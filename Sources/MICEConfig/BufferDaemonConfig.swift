@@ -104,6 +104,8 @@ public struct BufferDaemonConfig: Sendable, Hashable {
     public var stateDirectory: String
     /// AGENT + AGENT_FILE: the reaction agents the daemon starts and supervises (management host).
     public var agents: [ModuleReference] = []
+    /// `[TLS]`: mutual TLS on every TCP listener, or the original plaintext links (Unix sockets stay local).
+    public var security: LinkSecurity = .plaintext(acknowledged: false)
 
     // MARK: - Schema
 
@@ -176,6 +178,7 @@ public struct BufferDaemonConfig: Sendable, Hashable {
                     .init("AGENT", .stringList, "reaction agent started and supervised by the daemon"),
                     .init("AGENT_FILE", .stringList, "its configuration file (\"\" = none), parallel to AGENT"),
                 ]),
+            LinkSecurity.schemaSection,
         ])
 
     // MARK: - Loading
@@ -303,6 +306,7 @@ public struct BufferDaemonConfig: Sendable, Hashable {
         }
         stateDirectory = try DataForwarderConfig.nonEmpty(values, "STATEDIR", in: "MISC")
         agents = try Self.agents(values)
+        security = try LinkSecurity(values: values)
     }
 
     private static func file(_ item: ConfigValues.Item) -> String? { item.text.isEmpty ? nil : item.text }

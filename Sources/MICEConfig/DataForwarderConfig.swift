@@ -115,6 +115,8 @@ public struct DataForwarderConfig: Sendable, Hashable {
     public var spoolMaxBytes: Int
     /// LAYOUT (ours): the LogFormat layout of the records and of the modules.
     public var layout: RecordLayout
+    /// `[TLS]` (ours): mutual TLS on the links to the BufferDaemons, or the original plaintext links.
+    public var security: LinkSecurity
 
     // MARK: - Schema
 
@@ -196,6 +198,7 @@ public struct DataForwarderConfig: Sendable, Hashable {
                     .init("SPOOLMAX", .long, default: .int(268_435_456), "size limit of each link's spool, bytes"),
                     .init("LAYOUT", .string, default: .string("seed"), "LogFormat layout: seed or 0.2"),
                 ]),
+            LinkSecurity.schemaSection,
         ])
 
     // MARK: - Loading
@@ -298,6 +301,7 @@ public struct DataForwarderConfig: Sendable, Hashable {
             throw values.invalid("LAYOUT", in: misc, "expected seed or 0.2, found \"\(layoutName)\"")
         }
         self.layout = layout
+        self.security = try LinkSecurity(values: values)
     }
 
     // MARK: - Helpers shared with BufferDaemonConfig

@@ -11,6 +11,7 @@ import MICEFdServer
 import MICEPluginHost
 import MICEPluginManifest
 import MICERecords
+import MICETLS
 import MICETail
 import MICETransport
 import Synchronization
@@ -127,6 +128,24 @@ public final class Forwarder: Sendable {
     }
 
     private func run(_ resources: inout Resources) async throws(ForwarderError) {
+        // 0. TLS material, read before the privilege drop (the keys are 0600).
+        let tls: TLSIdentity?
+        switch configuration.security {
+        case .mutualTLS(let directory, let name):
+            do {
+                tls = try TLSIdentity.load(TLSSettings(pkiDirectory: directory, certificateName: name))
+            } catch {
+                throw ForwarderError(.link, subject: "TLS \(directory) \(name)", "\(error)")
+            }
+            logger.info(
+                "links use mutual TLS",
+                metadata: ["tls.pki": "\(directory)", "tls.name": "\(name)", "tls.serial": "\(tls?.serial ?? "")"])
+        case .plaintext(let acknowledged):
+            tls = nil
+            let warning =
+                configuration.security.startWarning(file: "dataforwarder.conf", twofish: configuration.encrypt) ?? ""
+            if acknowledged { logger.warning("\(warning)") } else { logger.error("\(warning)") }
+        }
         let files = configuration.files.map(TailedFile.init)
         let spoolRoot = settings.spoolDirectory ?? configuration.spoolDirectory
         let isRoot = geteuid() == 0
@@ -169,7 +188,7 @@ public final class Forwarder: Sendable {
                 endpoint: .tcp(host: server.host, port: server.port),
                 spool: DiskSpool.Configuration(
                     directory: spoolRoot + "/" + name, maxBytes: configuration.spoolMaxBytes),
-                backoff: ReconnectBackoff(maximum: .seconds(10)))
+                backoff: ReconnectBackoff(maximum: .seconds(10)), tls: tls)
             let client: LinkClient
             do {
                 client = try await LinkClient(configuration: link, logger: logger)

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Logging
+import MICETLS
 import MICEWire
 import NIOCore
 import NIOPosix
@@ -48,8 +49,13 @@ public final class LinkClient: Sendable {
         public var batchRecords: Int
         /// A connection attempt fails after this long.
         public var connectTimeout: Duration
-        /// Acked mode: the receiver must answer LINK_HELLO within this time.
+        /// Acked mode: the receiver must answer LINK_HELLO within this time (the TLS handshake included).
         public var handshakeTimeout: Duration
+        /// Mutual TLS to a TCP receiver (nil: plaintext): this host's certificate goes to the
+        /// receiver, whose certificate must chain to the project CA, carry the host or address
+        /// connected to (or ``TLSSettings/serverName``) and not be revoked. Nothing is written before
+        /// the handshake completed. Ignored for a Unix socket.
+        public var tls: TLSIdentity?
 
         public init(
             link: String,
@@ -60,7 +66,8 @@ public final class LinkClient: Sendable {
             backoff: ReconnectBackoff = ReconnectBackoff(),
             batchRecords: Int = 128,
             connectTimeout: Duration = .seconds(10),
-            handshakeTimeout: Duration = .seconds(10)
+            handshakeTimeout: Duration = .seconds(10),
+            tls: TLSIdentity? = nil
         ) {
             self.link = link
             self.mode = mode
@@ -71,6 +78,7 @@ public final class LinkClient: Sendable {
             self.batchRecords = batchRecords
             self.connectTimeout = connectTimeout
             self.handshakeTimeout = handshakeTimeout
+            self.tls = tls
         }
     }
 
@@ -104,6 +112,8 @@ public final class LinkClient: Sendable {
         public var spoolBytes = 0
         /// Records skipped because they could not be sent on this link (wrong size, failed check).
         public var recordsUnsendable = 0
+        /// Connections whose TLS handshake failed (receiver's certificate refused, or ours refused).
+        public var tlsFailures = 0
     }
 
     /// The settings in force.
@@ -281,8 +291,8 @@ public final class LinkClient: Sendable {
             let started = ContinuousClock.now
             var outcome = SessionOutcome()
             do {
-                let channel = try await connect()
-                outcome = await session(channel)
+                let (channel, handshake) = try await connect()
+                outcome = await session(channel, tlsHandshake: handshake)
             } catch {
                 outcome.error = error
             }
@@ -319,14 +329,27 @@ public final class LinkClient: Sendable {
         var error: (any Error)?
     }
 
-    private func connect() async throws -> NIOAsyncChannel<Frame, ByteBuffer> {
+    private typealias Connection = (channel: NIOAsyncChannel<Frame, ByteBuffer>, tlsHandshake: EventLoopFuture<Void>?)
+
+    private func connect() async throws -> Connection {
         let mode = configuration.mode
+        let tls: (identity: TLSIdentity, host: String)? =
+            switch configuration.endpoint {
+            case .tcp(let host, _): configuration.tls.map { ($0, host) }
+            case .unix: nil
+            }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelOption(.writeBufferWaterMark, value: .init(low: 256 << 10, high: 1 << 20))
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<Frame, ByteBuffer>> = { channel in
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             channel.eventLoop.makeCompletedFuture {
+                var handshake: EventLoopFuture<Void>?
+                if let tls {
+                    handshake = try tls.identity.addHandler(
+                        to: channel.pipeline.syncOperations, role: .client(peerHost: tls.host),
+                        eventLoop: channel.eventLoop)
+                }
                 switch mode {
                 case .acked:
                     try channel.pipeline.syncOperations.addHandler(
@@ -334,9 +357,10 @@ public final class LinkClient: Sendable {
                 case .legacy:
                     try channel.pipeline.syncOperations.addHandler(DiscardInboundHandler())
                 }
-                return try NIOAsyncChannel<Frame, ByteBuffer>(
+                let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(
                     wrappingChannelSynchronously: channel,
                     configuration: .init(inboundType: Frame.self, outboundType: ByteBuffer.self))
+                return (wrapped, handshake)
             }
         }
         switch configuration.endpoint {
@@ -348,7 +372,9 @@ public final class LinkClient: Sendable {
     }
 
     /// One connection, from handshake to its end.
-    private func session(_ connection: NIOAsyncChannel<Frame, ByteBuffer>) async -> SessionOutcome {
+    private func session(
+        _ connection: NIOAsyncChannel<Frame, ByteBuffer>, tlsHandshake: EventLoopFuture<Void>?
+    ) async -> SessionOutcome {
         var outcome = SessionOutcome()
         let channel = connection.channel
         let timeout = channel.eventLoop.scheduleTask(in: .nanoseconds(configuration.handshakeTimeout.nanoseconds)) {
@@ -360,6 +386,14 @@ public final class LinkClient: Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var iterator = inbound.makeAsyncIterator()
+                if let tlsHandshake {
+                    do {
+                        try await tlsHandshake.get()
+                    } catch {
+                        stats.withLock { $0.tlsFailures += 1 }
+                        throw error
+                    }
+                }
                 let cursor: UInt64
                 switch configuration.mode {
                 case .acked:

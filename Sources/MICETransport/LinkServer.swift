@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Logging
+import MICETLS
 import MICEWire
 import NIOCore
 import NIOPosix
@@ -56,6 +57,10 @@ public final class LinkServer: Sendable {
         /// first time a sender connects in this process. Defaults to 0: deduplication then only covers
         /// this process's lifetime.
         public var durableSequence: @Sendable (_ sender: String) async throws -> UInt64
+        /// Mutual TLS on a TCP listener (nil: plaintext). Every sender must present a certificate of
+        /// the project CA that is not revoked; records inside are unchanged. Ignored for a Unix socket,
+        /// which stays local (its file mode is the access control).
+        public var tls: TLSIdentity?
 
         public init(
             link: String,
@@ -66,7 +71,8 @@ public final class LinkServer: Sendable {
             maxBufferedRecords: Int = 256,
             handshakeTimeout: Duration = .seconds(10),
             drainTimeout: Duration = .seconds(5),
-            durableSequence: @escaping @Sendable (_ sender: String) async throws -> UInt64 = { _ in 0 }
+            durableSequence: @escaping @Sendable (_ sender: String) async throws -> UInt64 = { _ in 0 },
+            tls: TLSIdentity? = nil
         ) {
             self.link = link
             self.mode = mode
@@ -77,6 +83,7 @@ public final class LinkServer: Sendable {
             self.handshakeTimeout = handshakeTimeout
             self.drainTimeout = drainTimeout
             self.durableSequence = durableSequence
+            self.tls = tls
         }
     }
 
@@ -98,6 +105,8 @@ public final class LinkServer: Sendable {
         public var protocolErrors = 0
         /// Frames of unknown type ignored.
         public var unknownFrames = 0
+        /// Connections refused by TLS: no certificate, another CA, a revoked certificate, not TLS at all.
+        public var tlsRefused = 0
     }
 
     /// The settings in force.
@@ -145,6 +154,12 @@ public final class LinkServer: Sendable {
         let recordSize = configuration.recordSize
         let high = max(configuration.maxBufferedRecords, 2)
         let counters = FixedRecordDecoder.Counters()
+        let tlsLogger = logger
+        let tls: TLSIdentity? =
+            switch configuration.endpoint {
+            case .tcp: configuration.tls
+            case .unix: nil
+            }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -157,6 +172,11 @@ public final class LinkServer: Sendable {
         let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<[Frame], ByteBuffer>> = {
             channel in
             channel.eventLoop.makeCompletedFuture {
+                if let tls {
+                    try tls.addHandler(
+                        to: channel.pipeline.syncOperations, role: .server, eventLoop: channel.eventLoop,
+                        logger: tlsLogger)
+                }
                 switch mode {
                 case .legacy:
                     try channel.pipeline.syncOperations.addHandler(
@@ -211,7 +231,12 @@ public final class LinkServer: Sendable {
         let server = LinkServer(
             configuration: configuration, serverChannel: serverChannel, socketPath: socketPath, shortRecords: counters,
             logger: logger)
-        logger.info("listening", metadata: ["link.mode": "\(mode)", "link.record_size": "\(recordSize)"])
+        logger.info(
+            "listening",
+            metadata: [
+                "link.mode": "\(mode)", "link.record_size": "\(recordSize)",
+                "link.tls": "\(tls.map { "mutual TLS as \($0.settings.certificateName)" } ?? "off")",
+            ])
         return server
     }
 
@@ -325,6 +350,9 @@ public final class LinkServer: Sendable {
         } catch let error as WireError {
             stats.withLock { $0.protocolErrors += 1 }
             logger.warning("connection closed: \(error)")
+        } catch  where TLSIdentity.isHandshakeFailure(error) {
+            stats.withLock { $0.tlsRefused += 1 }
+            logger.warning("TLS refused the peer: \(error)")
         } catch {
             logger.info("connection closed: \(error)")
         }

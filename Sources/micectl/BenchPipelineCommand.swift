@@ -47,6 +47,9 @@ extension BenchCommand {
         @Flag(name: .long, help: "Keep the work folder (configs, daemon logs, database).")
         var keep = false
 
+        @Flag(name: .long, help: "Run the link inside mutual TLS (a PKI is made in the work folder).")
+        var tls = false
+
         func run() throws {
             var configuration = PipelineBenchmark.Configuration(
                 binDirectory: binDir ?? executableDirectory(),
@@ -57,6 +60,7 @@ extension BenchCommand {
             configuration.lineBytes = lineBytes
             configuration.synchronous = synchronous
             configuration.keepWorkDirectory = keep
+            configuration.tls = tls
             do {
                 let result = try PipelineBenchmark.run(configuration) { line in
                     if !json { printError(line) }

@@ -2,6 +2,7 @@
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
 import Foundation
+import MICETLS
 import MICETransport
 import Testing
 
@@ -11,21 +12,41 @@ import Testing
 struct LinkThroughputTests {
     @Test("acked mode, 1712-byte records in batches of 500", arguments: [DiskSpool.SyncPolicy.never, .perBatch])
     func ackedThroughput(sync: DiskSpool.SyncPolicy) async throws {
+        try await measure(sync: sync, tls: false)
+    }
+
+    @Test("acked mode over mutual TLS, 1712-byte records in batches of 500")
+    func ackedThroughputTLS() async throws {
+        try await measure(sync: .never, tls: true)
+    }
+
+    func measure(sync: DiskSpool.SyncPolicy, tls: Bool) async throws {
         let total = Int(ProcessInfo.processInfo.environment["MICE_LINK_BENCH_RECORDS"] ?? "") ?? 100_000
         let recordSize = 1712
         let batchSize = 500
         let directory = try TemporaryDirectory("bench")
         defer { directory.remove() }
+        var serverIdentity: TLSIdentity?
+        var clientIdentity: TLSIdentity?
+        if tls {
+            let pki = PKI(directory: directory.path + "/pki")
+            try pki.initialize()
+            try pki.issue(name: "server", ipAddresses: ["127.0.0.1"])
+            try pki.issue(name: "client")
+            serverIdentity = try TLSIdentity.load(TLSSettings(pkiDirectory: pki.directory, certificateName: "server"))
+            clientIdentity = try TLSIdentity.load(TLSSettings(pkiDirectory: pki.directory, certificateName: "client"))
+        }
         let server = try await LinkServer.bind(
             configuration: .init(
-                link: "test", mode: .acked, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0)),
+                link: "test", mode: .acked, recordSize: recordSize, endpoint: .tcp(host: "127.0.0.1", port: 0),
+                tls: serverIdentity),
             logger: quietLogger)
         let port = try #require(server.port)
         let count = Counter()
-        let client = try await LinkClient(
-            configuration: clientConfiguration(
-                endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool", sync: sync),
-            logger: quietLogger)
+        var configuration = clientConfiguration(
+            endpoint: .tcp(host: "127.0.0.1", port: port), spool: directory.path + "/spool", sync: sync)
+        configuration.tls = clientIdentity
+        let client = try await LinkClient(configuration: configuration, logger: quietLogger)
         let batches = (0..<(total / batchSize)).map { batch in
             (0..<batchSize).map { makeRecord(id: UInt64(batch * batchSize + $0 + 1), size: recordSize) }
         }
@@ -49,7 +70,7 @@ struct LinkThroughputTests {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(count.value) / seconds
         print(
-            "link throughput (acked, sync \(sync), \(recordSize)-byte records, batches of \(batchSize)): "
+            "link throughput (acked\(tls ? ", mutual TLS" : ""), sync \(sync), \(recordSize)-byte records, batches of \(batchSize)): "
                 + "\(count.value) records in \(String(format: "%.2f", seconds)) s = \(Int(rate)) records/s, "
                 + "\(String(format: "%.1f", rate * Double(recordSize) / 1e6)) MB/s; ACK frames \(server.statistics.acksSent)"
         )

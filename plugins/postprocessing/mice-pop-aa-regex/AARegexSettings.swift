@@ -4,6 +4,7 @@
 import MICEAnalysis
 import MICECrypto
 import MICEPluginKit
+import MICETLS
 import MICETransport
 
 /// The module's options, checked: the ruleset, the two peers, their keys and the spool.
@@ -47,6 +48,13 @@ struct AARegexSettings {
     var alertIDFile: String?
     var sendEvents: Bool
     var useHyperscan: Bool
+    /// Mutual TLS on both links (`tls`, `pki`, `tlsName`); nil: plaintext.
+    var tls: TLSIdentity?
+    /// This host's certificate name with TLS.
+    var tlsName: String? { tls?.settings.certificateName }
+    /// The warning logged at start for plaintext links (nil with TLS), and whether the options
+    /// asked for plaintext (`insecure: true`) or are an original configuration (logged as an error).
+    var insecureWarning: (message: String, acknowledged: Bool)?
 
     init(context: PluginContext) throws {
         ruleset = try Self.loadRuleset(context)
@@ -81,6 +89,48 @@ struct AARegexSettings {
         alertIDFile = idFile.isEmpty ? nil : try Self.statePath(context, key: "alertIDFile", default: idFile)
         sendEvents = try context.bool("events", default: false)
         useHyperscan = try context.bool("hyperscan", default: true)
+        (tls, insecureWarning) = try Self.security(context, twofish: managementCipher != nil)
+    }
+
+    /// `tls`, `pki`, `tlsName`, `insecure`, as the daemons' `[TLS]` section: `tls: true` loads this
+    /// host's certificate; `tls: false` needs `insecure: true`; neither (an original configuration)
+    /// is plaintext with a loud warning.
+    static func security(
+        _ context: PluginContext, twofish: Bool
+    ) throws -> (TLSIdentity?, (message: String, acknowledged: Bool)?) {
+        let insecure = try context.bool("insecure", default: false)
+        let records =
+            twofish
+            ? "alerts are only Twofish-encrypted with a static shared key (no authentication, replayable)"
+            : "alerts travel in plaintext (readable, forgeable, replayable)"
+        switch context.config["tls"] {
+        case .bool(true)?:
+            guard !insecure else { throw PluginConfigError(key: "insecure", "insecure: true contradicts tls: true") }
+            guard let name = try context.string("tlsName"), !name.isEmpty else {
+                throw PluginConfigError(key: "tlsName", "tls: true needs tlsName, this host's certificate name")
+            }
+            let directory = try context.string("pki", default: "/etc/M-ICE/pki") ?? "/etc/M-ICE/pki"
+            do {
+                return (try TLSIdentity.load(TLSSettings(pkiDirectory: directory, certificateName: name)), nil)
+            } catch {
+                throw PluginConfigError(key: "tlsName", "\(error)")
+            }
+        case .bool(false)?:
+            guard insecure else {
+                throw PluginConfigError(
+                    key: "insecure", "tls: false sends the links in plaintext: set insecure: true to accept that")
+            }
+            return (nil, ("INSECURE links (tls: false, insecure: true): \(records); see docs/tls.md", true))
+        case nil, .null?:
+            if insecure { return (nil, ("INSECURE links (insecure: true): \(records); see docs/tls.md", true)) }
+            let message =
+                "INSECURE links: no tls option (an original configuration), so the links to the management and "
+                + "agent hosts run without authentication: \(records). Set tls: true with tlsName and pki "
+                + "(micectl pki, docs/tls.md), or tls: false and insecure: true to accept this"
+            return (nil, (message, false))
+        case let other?:
+            throw PluginConfigError(key: "tls", "expected a Boolean, found \(other.typeName)")
+        }
     }
 
     /// `rules` (any format), or the original rule keys turned back into a mice_mod_pop_aa_regex.conf.

@@ -57,6 +57,9 @@ struct PostprocessAARegex: BatchPluginModule {
             throw PluginConfigError(key: "rules", "\(error)")
         }
         for warning in settings.ruleset.warnings { PluginLog.warning("\(warning)") }
+        if let (message, acknowledged) = settings.insecureWarning {
+            if acknowledged { PluginLog.warning(message) } else { PluginLog.error(message) }
+        }
         analyzer = Self.makeAnalyzer(id: settings.analyzerID)
         nextAlertID = settings.firstAlertID
         if let file = settings.alertIDFile, let text = try? String(contentsOfFile: file, encoding: .utf8) {
@@ -83,7 +86,8 @@ struct PostprocessAARegex: BatchPluginModule {
         PluginLog.info(
             "\(settings.ruleset.rules.count) rules (\(settings.ruleset.format.rawValue)); alerts to "
                 + "\(settings.management) (\(settings.mode.rawValue), "
-                + "\(settings.managementCipher == nil ? "plaintext" : "Twofish"))"
+                + "\(settings.managementCipher == nil ? "plaintext" : "Twofish")"
+                + "\(settings.tlsName.map { ", mutual TLS as \($0)" } ?? ""))"
                 + (settings.agent.map { "; raw records to \($0)" } ?? ""))
     }
 
@@ -211,7 +215,8 @@ struct PostprocessAARegex: BatchPluginModule {
             link: settings.link, mode: settings.mode, recordSize: recordSize, endpoint: endpoint,
             spool: DiskSpool.Configuration(
                 directory: settings.spoolDirectory + "/" + spool, maxBytes: settings.spoolBytes,
-                segmentBytes: min(8 << 20, settings.spoolBytes), sync: .perBatch, whenFull: .block))
+                segmentBytes: min(8 << 20, settings.spoolBytes), sync: .perBatch, whenFull: .block),
+            tls: settings.tls)
     }
 
     /// The host that logged the line, from the record's cHost, cDomain and cIP.
