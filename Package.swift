@@ -170,7 +170,8 @@ let package = Package(
             name: "MICEReactionDaemon",
             dependencies: [
                 "MICEConfig", "MICECore", "MICECrypto", "MICEDaemon", "MICEPluginHost", "MICEPluginManifest",
-                "MICERecords", "MICETransport", "MICEWire", "CMICEReaction", crypto, nioCore, nioPosix, logging,
+                "MICERecords", "MICETLS", "MICETransport", "MICEWire", "CMICEReaction", crypto, nioCore, nioPosix,
+                logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -297,7 +298,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "mice-agent-countermeasure",
-            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts", "MICECrypto"],
+            dependencies: ["MICEPluginKit", "MICERecords", "MICEAlerts", "MICECrypto", "MICETLS"],
             path: "plugins/agents/mice-agent-countermeasure",
             exclude: ["plugin.json"],
             swiftSettings: swiftSettings
@@ -536,7 +537,7 @@ let package = Package(
             dependencies: [
                 "MICEReactionDaemon", "MICEBench", "MICEAlerts", "MICEConfig", "MICECore", "MICECrypto",
                 "MICEPluginHost",
-                "MICEPluginManifest", "MICERecords", "MICETestSupport", logging,
+                "MICEPluginManifest", "MICERecords", "MICETLS", "MICETestSupport", logging,
             ],
             swiftSettings: swiftSettings
         ),

@@ -7,6 +7,8 @@ import MICECrypto
 import MICEDaemon
 import MICEPluginManifest
 import MICERecords
+import MICETLS
+import NIOCore
 
 /// The ReactionDaemon (spec section 7.4, with the bugs of section 11 fixed): listens for
 /// `stCipherRctMsg` requests and runs the reaction module of the requested function ID, each
@@ -69,10 +71,25 @@ public final class ReactionDaemon: Sendable {
     public static func start(config: ReactionDaemonConfig, options: Options, logger: Logger) async throws
         -> ReactionDaemon
     {
+        var setup: ReactionListener.PipelineSetup?
         switch config.authentication {
         case .tls:
-            throw ReactionDaemonError(
-                .notImplemented, "AUTH = tls: mutual TLS is not implemented yet; use twofish or plaintext explicitly")
+            let identity: TLSIdentity
+            do {
+                identity = try TLSIdentity.load(
+                    TLSSettings(
+                        pkiDirectory: config.tlsPKIDirectory, certificateName: config.tlsCertificateName ?? ""))
+            } catch {
+                throw ReactionDaemonError(.tls, "AUTH = tls: \(error)")
+            }
+            let tlsLogger = logger
+            setup = { channel in
+                try identity.addHandler(
+                    to: channel.pipeline.syncOperations, role: .server, eventLoop: channel.eventLoop, logger: tlsLogger)
+            }
+            let name = config.tlsCertificateName ?? ""
+            logger.info(
+                "AUTH = tls: clients need a certificate of the CA in \(config.tlsPKIDirectory) (this host: \(name))")
         case .twofish, .plaintext:
             guard config.allowUnauthenticated || options.allowUnauthenticated else {
                 throw ReactionDaemonError(
@@ -112,7 +129,7 @@ public final class ReactionDaemon: Sendable {
         let listener = try await ReactionListener(
             host: options.listenAddress ?? config.listenAddress, port: options.port ?? config.port,
             backlog: config.backlog, recordSize: config.architecture.envelopeSize, maxClients: config.maxClients,
-            handler: handler, idleSeconds: config.idleTimeoutSeconds, logger: logger)
+            handler: handler, idleSeconds: config.idleTimeoutSeconds, setup: setup, logger: logger)
         logger.info(
             "listening on \(options.listenAddress ?? config.listenAddress):\(listener.port ?? 0)",
             metadata: [

@@ -17,7 +17,8 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
         case twofish
         /// IVLen = 0 envelopes, no authentication at all (explicit opt-in; tests, loopback).
         case plaintext
-        /// Mutual TLS in front of the record stream (not implemented yet: refused at start).
+        /// Mutual TLS in front of the record stream: only clients with a certificate of the project
+        /// CA (not revoked) connect; envelopes inside may be plaintext (IVLen = 0) or Twofish.
         case tls
     }
 
@@ -81,6 +82,9 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
     public var password: String?
     /// SECURITY AUTH.
     public var authentication: Authentication
+    /// TLS PKIDIR and TLSNAME (AUTH = tls): this host's PKI folder and certificate name.
+    public var tlsPKIDirectory: String
+    public var tlsCertificateName: String?
     /// SECURITY ALLOW_UNAUTHENTICATED: the explicit opt-in for twofish and plaintext.
     public var allowUnauthenticated: Bool
     /// SECURITY REPLAY_WINDOW: seconds a request's timestamp may lie before or after the clock.
@@ -146,6 +150,7 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
                     .init("IDLE_TIMEOUT", .int, default: .int(60), "seconds a silent connection stays open"),
                 ]),
             .init("REACTION_SANDBOX", sandboxLists.map { .init($0, .stringList, "per entry, parallel to FID") }),
+            LinkSecurity.schemaSection,
         ])
 
     /// Reads, parses and checks a `reactiondaemon.conf`.
@@ -240,6 +245,19 @@ public struct ReactionDaemonConfig: Sendable, Hashable {
             throw values.invalid("AUTH", in: "SECURITY", "expected twofish, plaintext or tls, found \"\(auth)\"")
         }
         self.authentication = authentication
+        tlsPKIDirectory = values.string("PKIDIR", in: LinkSecurity.section) ?? LinkSecurity.defaultPKIDirectory
+        tlsCertificateName = values.string("TLSNAME", in: LinkSecurity.section)
+        if authentication == .tls {
+            if values.isSet("TLS", in: LinkSecurity.section), !values.bool("TLS", in: LinkSecurity.section) {
+                throw values.invalid("TLS", in: LinkSecurity.section, "TLS = no contradicts AUTH = tls")
+            }
+            guard let name = tlsCertificateName, !name.isEmpty else {
+                throw ConfigError(
+                    .missingKey, file: values.file, line: values.line(of: "AUTH", in: "SECURITY"),
+                    section: LinkSecurity.section, key: "TLSNAME",
+                    "AUTH = tls needs [TLS] TLSNAME, the name of this host's certificate (micectl pki issue NAME)")
+            }
+        }
         if authentication == .twofish, (password ?? "").utf8.count < 5 {
             throw values.invalid("PASSWORD", in: "SECURITY", "AUTH = twofish needs a PASSWORD of 5 or more characters")
         }

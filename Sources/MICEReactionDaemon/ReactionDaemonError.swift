@@ -7,15 +7,15 @@ public struct ReactionDaemonError: Error, Hashable, Sendable, CustomStringConver
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
-            case unauthenticatedRefused, notImplemented, badEntry, stateFile, sandboxMissing
+            case unauthenticatedRefused, tls, badEntry, stateFile, sandboxMissing
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
         /// AUTH is twofish or plaintext and ALLOW_UNAUTHENTICATED (or the command-line opt-in) is off.
         public static let unauthenticatedRefused = Code(.unauthenticatedRefused)
-        /// A configured feature that does not exist yet (AUTH = tls).
-        public static let notImplemented = Code(.notImplemented)
+        /// AUTH = tls and this host's certificate, key or CA cannot be used.
+        public static let tls = Code(.tls)
         /// A table entry (FID line) cannot be used: module, kind, account or configuration.
         public static let badEntry = Code(.badEntry)
         /// The reactions-in-force file cannot be read or written.
@@ -26,7 +26,7 @@ public struct ReactionDaemonError: Error, Hashable, Sendable, CustomStringConver
         public var description: String {
             switch base {
             case .unauthenticatedRefused: return "unauthenticated mode refused"
-            case .notImplemented: return "not implemented"
+            case .tls: return "TLS identity unusable"
             case .badEntry: return "bad reaction table entry"
             case .stateFile: return "state file"
             case .sandboxMissing: return "sandbox helper missing"

@@ -140,7 +140,9 @@ public final class ReactionRequestHandler: Sendable {
             guard let cipher else { throw ReactionDaemonError(.unauthenticatedRefused, "encrypted, but no PASSWORD") }
             return try cipher.decrypt(envelope.payload, iv: envelope.iv)
         }
-        guard authentication == .plaintext else {
+        // Under AUTH = tls the connection itself is authenticated (mutual TLS), so plaintext
+        // envelopes are what clients send.
+        guard authentication == .plaintext || authentication == .tls else {
             throw ReactionDaemonError(.unauthenticatedRefused, "plaintext (IVLen = 0) request in AUTH = twofish")
         }
         return envelope.payload

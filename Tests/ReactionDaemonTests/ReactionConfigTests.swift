@@ -45,12 +45,16 @@ struct ReactionConfigTests {
         #expect(config.architecture == .x86_64 && config.replayWindowSeconds == 30)
     }
 
-    @Test("the shipped etc/reactiondaemon.conf loads and needs the explicit opt-in")
+    @Test("the shipped etc/reactiondaemon.conf loads and uses mutual TLS")
     func shipped() throws {
         let config = try ReactionDaemonConfig.load(path: TestPaths.repositoryRoot + "/etc/reactiondaemon.conf")
         #expect(config.entries.map(\.module) == ["mice-rct-block", "mice_mod_rct_dummy", "mice-rct-account"])
         #expect(config.entries.map(\.user) == ["0", "nobody", "0"])
-        #expect(config.authentication == .twofish && !config.allowUnauthenticated)
+        #expect(config.authentication == .tls && !config.allowUnauthenticated)
+        #expect(config.tlsCertificateName == "reactiond" && config.tlsPKIDirectory == "/etc/M-ICE/pki")
+        let noName = try String(contentsOfFile: TestPaths.repositoryRoot + "/etc/reactiondaemon.conf", encoding: .utf8)
+            .replacingOccurrences(of: "TLSNAME = reactiond", with: "")
+        #expect(throws: ConfigError.self) { try ReactionDaemonConfig.parse(noName, file: "reactiondaemon.conf") }
     }
 
     @Test("REACTION_SANDBOX lists run parallel to FID; errors name the line and key")

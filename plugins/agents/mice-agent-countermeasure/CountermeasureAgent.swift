@@ -6,6 +6,7 @@ import MICEAlerts
 import MICECrypto
 import MICEPluginKit
 import MICERecords
+import MICETLS
 
 /// The countermeasure reaction agent (the original `rid_4_countermeasure`, spec §7.5): each
 /// RIDMsgFormat record becomes one MID_EXEC request to the ReactionDaemon of the alert's source
@@ -45,9 +46,21 @@ struct CountermeasureAgent: PluginModule {
         }
         let targetHost = try context.string("targetHost")
         let timeout = try context.integer("timeoutSeconds", default: 5)
+        var tls: TLSIdentity?
+        if try context.bool("tls", default: false) {
+            guard let name = try context.string("tlsName"), !name.isEmpty else {
+                throw PluginConfigError(key: "tlsName", "tls needs tlsName, this host's certificate name")
+            }
+            let pki = try context.string("pki", default: "/etc/M-ICE/pki") ?? "/etc/M-ICE/pki"
+            do {
+                tls = try TLSIdentity.load(TLSSettings(pkiDirectory: pki, certificateName: name))
+            } catch {
+                throw PluginConfigError(key: "pki", "\(error)")
+            }
+        }
         let client = ReactionClient(
             template: template, functionID: UInt32(functionID), port: Int(port), architecture: architecture,
-            cipher: cipher, targetHost: targetHost, timeoutSeconds: Int(max(1, timeout)))
+            cipher: cipher, targetHost: targetHost, timeoutSeconds: Int(max(1, timeout)), tls: tls)
         do {
             reader = try RIDFifoReader(path: fifo) { record in client.react(to: record) }
         } catch {
@@ -55,7 +68,7 @@ struct CountermeasureAgent: PluginModule {
         }
         PluginLog.info(
             "reading \(fifo); requests FID \(functionID) to port \(port) (\(architecture.rawValue), "
-                + (cipher == nil ? "plaintext" : "Twofish") + ")")
+                + (tls != nil ? "mutual TLS" : cipher == nil ? "plaintext" : "Twofish") + ")")
     }
 
     mutating func call(_ input: CallInput, reply: inout [UInt8]) throws -> Int32 {

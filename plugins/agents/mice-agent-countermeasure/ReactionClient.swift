@@ -6,6 +6,7 @@ import MICEAlerts
 import MICECrypto
 import MICEPluginKit
 import MICERecords
+import MICETLS
 
 /// Builds and sends one stCipherRctMsg per alert and reads the daemon's MID_RETVAL answer.
 struct ReactionClient: Sendable {
@@ -16,6 +17,8 @@ struct ReactionClient: Sendable {
     let cipher: LegacyTwofish?
     let targetHost: String?
     let timeoutSeconds: Int
+    /// Mutual TLS to the daemon (its AUTH = tls), nil for the legacy plaintext socket.
+    let tls: TLSIdentity?
 
     func react(to record: RIDMsgFormat) {
         let alert = IdmefParser.parse(record.idmefMessage).alerts.first
@@ -81,6 +84,11 @@ struct ReactionClient: Sendable {
 
     /// Connects, sends `bytes`, reads one envelope of the same size; one connection per reaction.
     private func exchange(_ bytes: [UInt8], host: String) throws -> [UInt8] {
+        if let tls {
+            return try TLSExchange.exchange(
+                bytes, answerSize: bytes.count, host: host, port: port, identity: tls,
+                timeout: .seconds(timeoutSeconds))
+        }
         var hints = addrinfo()
         hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
