@@ -61,6 +61,15 @@ step "the daemons: mice-dataforwarder tails a log; BufferDaemons store every lin
 # The daemons never keep root: as root they run as nobody, who then owns the work folder.
 if [ "$(id -u)" = 0 ]; then user=nobody; group=$(id -gn nobody); else user=$(id -un); group=$(id -gn); fi
 plugins="$PWD/plugins"
+# Every TCP link below is mutual TLS, as in the shipped configuration: a project CA and one
+# certificate per daemon (micectl pki, as prelude-admin register does for Prelude).
+pki="$work/pki"
+"$micectl" pki init --dir "$pki" > /dev/null
+for name in forwarder rawlog analysis management reactiond; do
+    "$micectl" pki issue "$name" --dir "$pki" --ip 127.0.0.1 > /dev/null
+done
+tls_section() { printf '[TLS]\nTLS = yes\nPKIDIR = "%s"\nTLSNAME = %s\n' "$pki" "$1"; }
+echo "PKI in $pki: $("$micectl" pki list --dir "$pki" | wc -l) lines (CA, forwarder, rawlog, analysis, management, reactiond)"
 cat > "$work/bufferdaemon.conf" <<CONF
 [ADDRESS]
 BINDTO = 127.0.0.1
@@ -81,6 +90,7 @@ TIMEINV = 1
 [SECURITY_AND_PRIVACY]
 USER = $user
 GROUP = $group
+$(tls_section rawlog)
 CONF
 printf '{"path": "%s/daemons.sqlite"}\n' "$work" > "$work/pop.json"
 : > "$work/watched.log"
@@ -131,8 +141,7 @@ printf '[PIPE_NAME]\nPIPE = %s/fifos/rid_3_save_to_file\n[FILE_NAME]\nFILE = %s/
     "$work" "$work" > "$work/rid_3.conf"
 # The countermeasure: a ReactionDaemon on loopback whose FID 1 is mice-rct-block in dry-run mode
 # (it reports what it would block and touches no firewall); the countermeasure agent (reaction 4)
-# asks it to block the alert's source for 600 s. Legacy Twofish until mutual TLS is configured.
-rd_password="demo password, not for production"
+# asks it, over mutual TLS, to block the alert's source for 600 s.
 printf '{"dryRun": true}\n' > "$work/block.json"
 cat > "$work/reactiondaemon.conf" <<CONF
 [FUNCTION_ID]
@@ -145,9 +154,8 @@ RCT_FILE = "$work/block.json"
 IP = 127.0.0.1
 PORT = 0
 [SECURITY]
-AUTH = twofish
-PASSWORD = "$rd_password"
-ALLOW_UNAUTHENTICATED = yes
+AUTH = tls
+$(tls_section reactiond)
 [MISC]
 MODPATH = "$plugins"
 STATEDIR = "$work/rd-state"
@@ -163,16 +171,17 @@ rd_pid=$!
 trap 'kill "$bd_pid" "$rd_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 wait_for_file "$work/rd.ready"
 rd_port=$(grep -o '"port":[0-9]*' "$work/rd.ready" | head -n 1 | cut -d: -f2)
-echo "mice-reactiondaemon (pid $rd_pid) on 127.0.0.1:$rd_port: FID 1 = mice-rct-block, dry-run"
+echo "mice-reactiondaemon (pid $rd_pid) on 127.0.0.1:$rd_port (mutual TLS): FID 1 = mice-rct-block, dry-run"
 cat > "$work/rid_4.json" <<CONF
-{"fifo": "$work/fifos/rid_4_countermeasure", "password": "$rd_password", "port": $rd_port,
- "functionID": 1, "arguments": "{source} 600", "targetHost": "127.0.0.1"}
+{"fifo": "$work/fifos/rid_4_countermeasure", "port": $rd_port, "functionID": 1,
+ "arguments": "{source} 600", "targetHost": "127.0.0.1", "tls": true, "pki": "$pki", "tlsName": "management"}
 CONF
 entry_config() {  # name decoder postprocessor postprocessor-config [agent agent-config]
     printf '[ADDRESS]\nBINDTO = 127.0.0.1\n[PORT_NUMBER]\nPORT = 0\n[MODULES_SEARCH_PATH]\nMODPATH = "%s"\n' "$plugins"
     printf '[DECODING_MODULES]\nDEC_MOD = %s\n[DECODING_MODULES_CONFIG_FILE]\nDEC_FILE = ""\n' "$2"
     printf '[POSTPROC_MODULES]\nPOP_MOD = %s\n[POSTPROC_MODULES_CONFIG_FILE]\nPOP_FILE = "%s"\n' "$3" "$4"
     printf '[TIME_INTERVALS]\nTIMEINV = 0\n[SECURITY_AND_PRIVACY]\nUSER = %s\nGROUP = %s\n' "$user" "$group"
+    tls_section "$1"
     if [ $# -ge 6 ]; then printf '[AGENTS]\nAGENT = %s\nAGENT_FILE = "%s"\n' "$5" "$6"; fi
     if [ $# -ge 8 ]; then printf 'AGENT = %s\nAGENT_FILE = "%s"\n' "$7" "$8"; fi
 }
@@ -185,7 +194,8 @@ mgmt_pid=$!
 trap 'kill "$bd_pid" "$rd_pid" "${fwd_pid:-}" "$mgmt_pid" "${ana_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 wait_for_file "$work/mgmt.ready"
 mgmt_port=$(grep -o '"port":[0-9]*' "$work/mgmt.ready" | head -n 1 | cut -d: -f2)
-printf '{"rules": "%s/etc/rules", "management": "127.0.0.1:%s"}\n' "$PWD" "$mgmt_port" > "$work/aa.json"
+printf '{"rules": "%s/etc/rules", "management": "127.0.0.1:%s", "tls": true, "pki": "%s", "tlsName": "analysis"}\n' \
+    "$PWD" "$mgmt_port" "$pki" > "$work/aa.json"
 entry_config analysis mice_mod_dec_logformat_twofish mice_mod_pop_aa_regex "$work/aa.json" > "$work/analysis.conf"
 if [ "$(id -u)" = 0 ]; then chown -R "$user:$group" "$work"; fi
 "$bin/mice-bufferdaemon" -f "$work/analysis.conf" --bin-dir "$bin" --state-dir "$work/ana-state" \
@@ -213,6 +223,7 @@ MOD_LOGFORMAT = mice_mod_fmt_simple
 [MISC]
 POSITIONFILE = "$work/dataforwarder.positions"
 STARTAT = beginning
+$(tls_section forwarder)
 CONF
 "$bin/mice-dataforwarder" -f "$work/dataforwarder.conf" --bin-dir "$bin" --spool-dir "$work/spool" \
     --ready-file "$work/fwd.ready" --stats-file "$work/fwd.stats" 2> "$work/dataforwarder.log" &
@@ -253,7 +264,8 @@ for _ in $(seq 200); do
     sleep 0.1
 done
 echo "countermeasures requested by the countermeasure agent (reaction 4), dry-run on the ReactionDaemon:"
-"$micectl" reactions list --state-dir "$work/rd-state" --all || true
+"$micectl" reactions list --state-dir "$work/rd-state" --all | head -n 8 || true
+echo "($reactions addresses in all)"
 grep -h "dry-run\|would" "$work/reactiondaemon.log" | head -n 3 | cut -c 1-200 || true
 kill -TERM "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid" "$rd_pid"
 wait "$fwd_pid" "$bd_pid" "$ana_pid" "$mgmt_pid" "$rd_pid" || true
