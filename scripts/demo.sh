@@ -259,7 +259,7 @@ echo "the file agent (reaction 3) wrote:"
 head -n 2 "$work/agent-file.log" | cut -c 1-200
 reactions=0
 for _ in $(seq 200); do
-    reactions=$("$micectl" reactions list --state-dir "$work/rd-state" --all --json 2>/dev/null | grep -c '"key"' || true)
+    reactions=$("$micectl" reactions list --state-dir "$work/rd-state" --all --json 2>/dev/null | grep -o '"key"' | wc -l)
     [ "$reactions" -gt 0 ] && break
     sleep 0.1
 done
