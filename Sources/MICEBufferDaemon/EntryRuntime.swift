@@ -130,6 +130,7 @@ final class EntryRuntime: Sendable {
         stats.duplicatesSkipped = link.duplicatesSkipped
         stats.shortRecords = link.shortRecordsDropped
         stats.protocolErrors = link.protocolErrors
+        stats.tlsRefused = link.tlsRefused
         stats.abandoned = abandoned.load(ordering: .relaxed)
         return stats
     }

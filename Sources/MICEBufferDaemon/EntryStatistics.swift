@@ -37,6 +37,8 @@ public struct EntryStatistics: Sendable, Hashable {
     public var shortRecords = 0
     /// Connections closed for garbage frames or a refused handshake.
     public var protocolErrors = 0
+    /// Connections refused by mutual TLS: no certificate, another CA, a revoked one, not TLS at all.
+    public var tlsRefused = 0
     /// Records not stored because the decoding module was down or the daemon stopped first
     /// (acked senders resend them; legacy ones are lost).
     public var abandoned = 0
@@ -57,7 +59,8 @@ public struct EntryStatistics: Sendable, Hashable {
             "batches": .int(Int64(batches)), "queued": .int(Int64(queued)), "connections": .int(Int64(connections)),
             "connections_accepted": .int(Int64(connectionsAccepted)),
             "duplicates_skipped": .int(Int64(duplicatesSkipped)), "short_records": .int(Int64(shortRecords)),
-            "protocol_errors": .int(Int64(protocolErrors)), "abandoned": .int(Int64(abandoned)),
+            "protocol_errors": .int(Int64(protocolErrors)), "tls_refused": .int(Int64(tlsRefused)),
+            "abandoned": .int(Int64(abandoned)),
         ]
     }
 }

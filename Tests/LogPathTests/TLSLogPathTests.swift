@@ -132,6 +132,20 @@ struct TLSLogPathTests {
             harness.forwarder = nil
         }
         #expect(try harness.loglines().isEmpty, "\(harness.diagnostics())")
+        // The stats file counts the refusals (rewritten every second).
+        let statsPath = harness.work + "/bufferdaemon.stats"
+        var refused: Int64 = 0
+        let statsDeadline = Date().addingTimeInterval(30)
+        while Date() < statsDeadline && refused < Int64(senders.count) {
+            if let data = FileManager.default.contents(atPath: statsPath),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let entries = object["entries"] as? [[String: Any]], let value = entries.first?["tls_refused"] as? Int
+            {
+                refused = Int64(value)
+            }
+            usleep(100_000)
+        }
+        #expect(refused >= Int64(senders.count), "tls_refused in \(statsPath)")
     }
 
     @Test("a key readable by others keeps the BufferDaemon from starting, naming the file")
