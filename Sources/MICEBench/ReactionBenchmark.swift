@@ -5,6 +5,7 @@ import Foundation
 import MICECore
 import MICEReactionDaemon
 import MICERecords
+import MICETLS
 
 /// `micectl bench reactions`: requests per second and latency from an EXEC request sent to its
 /// answer, which the daemon gives after the module process has put the firewall rule in place
@@ -79,6 +80,9 @@ public struct ReactionBenchmark: Sendable {
         defer { if !configuration.keepWorkDirectory { try? FileManager.default.removeItem(atPath: work) } }
         var result: [String: JSONValue] = [:]
         result["dry_run"] = try measure(work: work + "/dry", namespaces: nil).json
+        // The shipped setting: mutual TLS (a handshake per request, as the agent makes one
+        // connection per request), on 127.0.0.1.
+        result["dry_run_tls"] = try measure(work: work + "/dry-tls", namespaces: nil, tls: true).json
         if configuration.real {
             if let reason = NetworkNamespacePair.unavailableReason {
                 result["real_skipped"] = .string(reason)
@@ -91,8 +95,25 @@ public struct ReactionBenchmark: Sendable {
         return .object(result)
     }
 
-    private func measure(work: String, namespaces: NetworkNamespacePair?) throws -> Figures {
+    private func measure(work: String, namespaces: NetworkNamespacePair?, tls: Bool = false) throws -> Figures {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        var security = "AUTH = plaintext\nALLOW_UNAUTHENTICATED = yes"
+        var tlsSection = ""
+        var clientIdentity: TLSIdentity?
+        if tls {
+            let pki = PKI(directory: work + "/pki")
+            do {
+                try pki.initialize(commonName: "bench CA")
+                try pki.issue(name: "reactiond", ipAddresses: ["127.0.0.1"])
+                try pki.issue(name: "agent")
+                clientIdentity = try TLSIdentity.load(
+                    TLSSettings(pkiDirectory: pki.directory, certificateName: "agent"))
+            } catch {
+                throw BenchmarkError("PKI for the TLS run: \(error)")
+            }
+            security = "AUTH = tls"
+            tlsSection = "[TLS]\nPKIDIR = \(pki.directory)\nTLSNAME = reactiond\n"
+        }
         let moduleConfig = work + "/block.json"
         try Data("{\"dryRun\": \(namespaces == nil)}".utf8).write(to: URL(fileURLWithPath: moduleConfig))
         let address = namespaces?.hostAddress ?? "127.0.0.1"
@@ -107,8 +128,7 @@ public struct ReactionBenchmark: Sendable {
             IP = \(address)
             PORT = 0
             [SECURITY]
-            AUTH = plaintext
-            ALLOW_UNAUTHENTICATED = yes
+            \(security)
             REPLAY_WINDOW = 600
             [MISC]
             STATEDIR = \(work)/state
@@ -117,7 +137,7 @@ public struct ReactionBenchmark: Sendable {
             [REACTION_SANDBOX]
             RCT_USER = \(namespaces == nil ? "nobody" : "0")
             RCT_GROUP = \(namespaces == nil ? "nogroup" : "0")
-
+            \(tlsSection)
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: work + "/reactiondaemon.conf"))
         let daemonPath = configuration.binDirectory + "/mice-reactiondaemon"
@@ -140,6 +160,7 @@ public struct ReactionBenchmark: Sendable {
         let total = configuration.requests
         let clients = max(1, min(configuration.concurrency, total))
         let latencies = LatencyCollector()
+        let identity = clientIdentity
         let start = Date()
         let base = UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970))
         DispatchQueue.concurrentPerform(iterations: clients) { client in
@@ -148,11 +169,22 @@ public struct ReactionBenchmark: Sendable {
                 let target = "198.51.\(100 + index / 250).\(1 + index % 250)"
                 let began = Date()
                 var ok = false
-                if let connection = try? ReactionClientConnection(
+                let request = ReactionClientConnection.exec(
+                    functionID: 1, arguments: "\(target) 600", alertID: "bench-\(index)", timestamp: base)
+                if let identity {
+                    let envelope = CipherMsg.plaintext(request.encode(architecture: .x86_64)).encode()
+                    if let answer = try? TLSExchange.exchange(
+                        envelope, answerSize: envelope.count, host: address, port: Int(port), identity: identity,
+                        timeout: .seconds(30)),
+                        let reply = try? CipherMsg(
+                            decoding: answer, innerSize: ReactionArchitecture.x86_64.messageSize),
+                        let message = try? ReactionMessage(decoding: reply.payload, architecture: .x86_64)
+                    {
+                        ok = ReactionClientConnection.returnValue(message) == ReactionMessage.RID_SUCCESS
+                    }
+                } else if let connection = try? ReactionClientConnection(
                     host: address, port: Int(port), networkNamespace: namespaces?.peer)
                 {
-                    let request = ReactionClientConnection.exec(
-                        functionID: 1, arguments: "\(target) 600", alertID: "bench-\(index)", timestamp: base)
                     let answer = try? connection.request(request)
                     ok = ReactionClientConnection.returnValue(answer ?? nil) == ReactionMessage.RID_SUCCESS
                 }
