@@ -11,7 +11,7 @@ extension BenchCommand {
     struct ReactionsBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reactions",
-            abstract: "Requests/s and latency from an EXEC request to its nftables rule in place (dry-run, dry-run over mTLS, real).",
+            abstract: "Requests/s and latency from an EXEC request to its rule in place (dry-run, over mTLS, real).",
             discussion: """
                 Starts mice-reactiondaemon with mice-rct-block and sends --requests EXEC requests from \
                 --concurrency clients, one connection each (as the countermeasure agent does). The answer \
