@@ -364,6 +364,14 @@ public final class AnalysisEngine {
             case .merge(let context): fields.merge(context) { _, new in new }
             case .assign(let index, let spanBase):
                 let rule = rules[index]
+                if fields.isEmpty, let prebuilt = rule.prebuiltFields {
+                    // The same result as below, starting from the rule's constant fields.
+                    fields = prebuilt.constant
+                    for (path, value) in prebuilt.perLine {
+                        if let text = resolve(value, spanBase, line) { fields[path] = text }
+                    }
+                    continue
+                }
                 for (path, value) in rule.assignments {
                     if let text = resolve(value, spanBase, line) { fields[path] = text }
                 }

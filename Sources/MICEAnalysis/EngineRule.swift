@@ -19,6 +19,11 @@ final class EngineRule {
     let groupCount: Int
     /// Field assignments with their templates bound.
     let assignments: [(path: String, value: BoundTemplate)]
+    /// When the rule's paths are distinct and it does not set `rule.id`/`rule.revision` itself:
+    /// its constant assignments with `rule.id` and `rule.revision`, sized for the rest, from which
+    /// an event of this rule starts (shared storage: no hashing, no string per event) and the
+    /// assignments that depend on the line, to resolve per event. Nil otherwise.
+    let prebuiltFields: (constant: [String: String], perLine: [(path: String, value: BoundTemplate)])?
     /// Context operations with their names bound.
     let contexts: [(operation: AnalysisRule.ContextOperation, name: BoundTemplate)]
     let children: [AnalysisRule.Child]
@@ -57,6 +62,19 @@ final class EngineRule {
             BoundTemplate(template, groupCount: total, names: names)
         }
         assignments = rule.assignments.map { ($0.path, bind($0.value)) }
+        let paths = Set(assignments.map(\.path))
+        if paths.count == assignments.count, !paths.contains("rule.id"), !paths.contains("rule.revision") {
+            var constant = [String: String](minimumCapacity: assignments.count + 2)
+            var perLine: [(path: String, value: BoundTemplate)] = []
+            for (path, value) in assignments {
+                if let text = value.constant { constant[path] = text } else { perLine.append((path, value)) }
+            }
+            constant["rule.id"] = rule.id
+            if let revision = rule.revision { constant["rule.revision"] = String(revision) }
+            prebuiltFields = (constant, perLine)
+        } else {
+            prebuiltFields = nil
+        }
         contexts = rule.contexts.map { ($0, bind($0.name)) }
         children = rule.children
         id = rule.id
