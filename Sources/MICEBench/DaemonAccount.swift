@@ -27,7 +27,9 @@ public struct DaemonAccount: Sendable {
     public func handOver(_ folder: String) throws {
         guard geteuid() == 0 else { return }
         let paths = [folder] + (FileManager.default.subpaths(atPath: folder) ?? []).map { folder + "/" + $0 }
-        for path in paths where chown(path, uid, gid) != 0 {
+        // A file may vanish between the listing and its chown (SQLite removes its -wal and -shm
+        // files when the last connection closes): that one needs no new owner.
+        for path in paths where chown(path, uid, gid) != 0 && errno != ENOENT {
             throw BenchmarkError("cannot hand \(path) to \(user): \(String(cString: strerror(errno)))")
         }
     }
