@@ -8,6 +8,7 @@ import MICEAlerts
 import MICENFR
 import MICEPacket
 import MICERecords
+import MICETLS
 import MICETransport
 
 /// `micectl nfr run DIR --pcap FILE [--json]`: replays a capture through an NFR home's packages.
@@ -59,6 +60,12 @@ struct NFRRunCommand: ParsableCommand {
 
     @Option(name: .long, help: "Spool folder of the management link (default DIR/spool/management).")
     var spool: String?
+
+    @Option(name: .long, help: "Mutual TLS to the management host: this host's certificate name (micectl pki).")
+    var tlsName: String?
+
+    @Option(name: .long, help: "With --tls-name: the PKI folder.")
+    var pki = "/etc/M-ICE/pki"
 
     @Flag(name: .long, help: "Print the summary as JSON on standard error.")
     var summaryJSON = false
@@ -134,11 +141,20 @@ struct NFRRunCommand: ParsableCommand {
         }
         var logger = Logger(label: "mice.nfr.management")
         logger.logLevel = .warning
+        var identity: TLSIdentity?
+        if let tlsName {
+            identity = try TLSIdentity.load(TLSSettings(pkiDirectory: pki, certificateName: tlsName))
+        } else {
+            FileHandle.standardError.write(
+                Data(
+                    ("warning: the management link is plaintext (no --tls-name): anyone on the path can read and "
+                        + "forge these alerts\n").utf8))
+        }
         return try BlockingSpooledLink(
             name: "management", logger: logger,
             configuration: LinkClient.Configuration(
                 link: "alerts", mode: mode, recordSize: CipherMsg.idmefSize, endpoint: .tcp(host: host, port: port),
-                spool: DiskSpool.Configuration(directory: spool ?? home + "/spool/management")))
+                spool: DiskSpool.Configuration(directory: spool ?? home + "/spool/management"), tls: identity))
     }
 
     static func hostPort(_ text: String, option: String) throws -> (String, Int) {
