@@ -1,259 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
+import Foundation
+import MICETestSupport
+
 /// The successive stages of packages/id/new_badhosts.nfr as the seed prints them (its tabs and
-/// trailing blanks kept), each a complete file.
+/// trailing blanks kept), each a complete file: Tests/Fixtures/nfr/stageN.nfr, which the NFR
+/// engine's tests (Tests/MICENFRTests/SeedExampleTests) run too.
 enum SeedStages {
     /// Stage 1: the list of broadcast addresses, echoed.
-    static let badhostsList =
-        [
-            "badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "echo ( \"This is badhosts: \", badhosts, \"\\n\" ) ;",
-        ].joined(separator: "\n") + "\n"
-
+    static let badhostsList = stage(1)
     /// Stage 2: a filter echoing every IP packet.
-    static let everyPacket =
-        [
-            "        badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "",
-            "\tfilter new_badhosts ip ( ) {",
-            "\t\techo ( \"Here 00: \", ip.src, \"->\", ip.dst, \"\\n\" ) ;",
-            "\t}",
-        ].joined(separator: "\n") + "\n"
-
-    /// Stage 3: only packets to or from the bad hosts.
-    static let onlyBadHosts =
-        [
-            "badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "",
-            "\tfilter new_badhosts ip ( ) {",
-            "\t\tif ( ! ( ip.src inside badhosts || ip.dst inside badhosts ) )",
-            "\t\t\treturn ;",
-            "\techo ( \"Here 00: \", ip.src, \"->\", ip.dst, \"\\n\" ) ;",
-            "\t}",
-        ].joined(separator: "\n") + "\n"
-
-    /// Stage 4: with the exceptions array.
-    static let exceptions =
-        [
-            "badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "",
-            "\texceptions [ 10.0.0.255 ] = [ 10.0.0.0:255.255.255.0 ] ;",
-            "\texceptions [ 10.0.1.255 ] = [ 10.0.0.128:255.255.255.128 ] ;",
-            "\texceptions [ 10.0.2.255 ] = [ 10.0.2.2, 10.0.2.3 ] ;",
-            "\texceptions [ 10.0.255.255 ] = [ 10.0.0.0:255.255.255.0,",
-            "\t\t10.0.0.128:255.255.255.128,",
-            "\t\t10.0.2.2, 10.0.2.3 ] ;",
-            "",
-            "\tfilter new_badhosts ip ( ) {",
-            "\t\tif ( ! ( ip.src inside badhosts || ip.dst inside badhosts ) )",
-            "\t\t\treturn ;",
-            "\t\tif ( ip.dst inside exceptions[ip.src] ||",
-            "\t\t\tip.src inside exceptions[ip.dst] )",
-            "\t\t\treturn ;",
-            "",
-            "\t\techo ( \"Here 00: \", ip.src, \"->\", ip.dst, \"\\n\" ) ;",
-            "\t}",
-        ].joined(separator: "\n") + "\n"
-
-    /// Stage 5: ports, TCP flags and protocol names.
-    static let protocols =
-        [
-            "badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "",
-            "\texceptions [ 10.0.0.255 ] = [ 10.0.0.0:255.255.255.0 ] ;",
-            "\texceptions [ 10.0.1.255 ] = [ 10.0.0.128:255.255.255.128 ] ;",
-            "\texceptions [ 10.0.2.255 ] = [ 10.0.2.2, 10.0.2.3 ] ;",
-            "\texceptions [ 10.0.255.255 ] = [ 10.0.0.0:255.255.255.0,",
-            "\t\t10.0.0.128:255.255.255.128,",
-            "\t\t10.0.2.2, 10.0.2.3 ] ;",
-            "",
-            "\tproto_translate[0] = \"IP\" ;",
-            "\tproto_translate[1] = \"ICMP\" ;",
-            "\tproto_translate[2] = \"IGMP\" ;",
-            "\tproto_translate[3] = \"GGP\" ;",
-            "\tproto_translate[6] = \"TCP\" ;",
-            "\tproto_translate[12] = \"PUP\" ;",
-            "\tproto_translate[17] = \"UDP\" ;",
-            "\tproto_translate[22] = \"IDP\" ;",
-            "\tproto_translate[255] = \"RAW\" ;",
-            "",
-            "\tfilter new_badhosts ip ( ) {",
-            "\t\tif ( ! ( ip.src inside badhosts || ip.dst inside badhosts ) )",
-            "\t\t\treturn ;",
-            "\t\tif ( ip.dst inside exceptions[ip.src] ||",
-            "\t\t\tip.src inside exceptions[ip.dst] )",
-            "\t\t\treturn ;",
-            "",
-            "\t\tif ( ip.protocol == 6 || ip.protocol == 17 ) {",
-            "\t\t\t$sport = short ( ip.blob, 0 ) ;",
-            "\t\t\t$dport = short ( ip.blob, 2 ) ;",
-            "\t\t} else {",
-            "\t\t\t$sport = 0 ; ",
-            "\t\t\t$dport = 0 ;",
-            "\t\t}",
-            "\t\t$flagString = \"\" ;",
-            "\t\tif ( ip.protocol == 6 ) {",
-            "\t\t\t$TCPflags = byte ( ip.blob, 13 ) ;",
-            "\t\t\tif ( $TCPflags & 1 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"fin \" ) ;",
-            "\t\t\tif ( $TCPflags & 2 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"syn \" ) ;",
-            "\t\t\tif ( $TCPflags & 4 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"rst \" ) ;",
-            "\t\t\tif ( $TCPflags & 8 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"psh \" ) ;",
-            "\t\t\tif ( $TCPflags & 16 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"ack \" ) ;",
-            "\t\t\tif ( $TCPflags & 32 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"urg \" ) ;",
-            "\t\t}",
-            "",
-            "\t\tif ( ! ($protoString = proto_translate[ip.protocol]) ) {",
-            "\t\t\t$protoString = \"Unknown\" ;",
-            "\t\t}",
-            "\t\techo ( \"Here 00: \", ip.src, \"->\", ip.dst, \": \", ",
-            "\t\t\t$protoString, \"\\n\" ) ;",
-            "\t}",
-        ].joined(separator: "\n") + "\n"
-
+    static let everyPacket = stage(2)
+    /// Stage 3: only packets from or to a bad host.
+    static let onlyBadHosts = stage(3)
+    /// Stage 4: the exceptions.
+    static let exceptions = stage(4)
+    /// Stage 5: protocol names, ports and TCP flags.
+    static let protocols = stage(5)
     /// Stage 6: the schema, the recorder and the record statement.
-    static let recorded =
-        [
-            "badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "",
-            "\texceptions [ 10.0.0.255 ] = [ 10.0.0.0:255.255.255.0 ] ;",
-            "\texceptions [ 10.0.1.255 ] = [ 10.0.0.128:255.255.255.128 ] ;",
-            "\texceptions [ 10.0.2.255 ] = [ 10.0.2.2, 10.0.2.3 ] ;",
-            "\texceptions [ 10.0.255.255 ] = [ 10.0.0.0:255.255.255.0,",
-            "\t\t10.0.0.128:255.255.255.128,",
-            "\t\t10.0.2.2, 10.0.2.3 ] ;",
-            "",
-            "\tproto_translate[0] = \"IP\" ;",
-            "\tproto_translate[1] = \"ICMP\" ;",
-            "\tproto_translate[2] = \"IGMP\" ;",
-            "\tproto_translate[3] = \"GGP\" ;",
-            "\tproto_translate[6] = \"TCP\" ;",
-            "\tproto_translate[12] = \"PUP\" ;",
-            "\tproto_translate[17] = \"UDP\" ;",
-            "\tproto_translate[22] = \"IDP\" ;",
-            "\tproto_translate[255] = \"RAW\" ;",
-            "\tnew_badhosts_schema = library_schema:new ( 1, [ \"time\", \"ip\", \"int\", ",
-            "\t\t\"ip\", \"int\", \"string\", \"string\" ], scope() ) ;",
-            "\tnew_badhosts_recorder = recorder ( ",
-            "\t\t\"bin/list packages/id/new_badhosts.cfg\", ",
-            "\t\t\"new_badhosts_schema\" ) ;",
-            "",
-            "\tfilter new_badhosts ip ( ) {",
-            "\t\tif ( ! ( ip.src inside badhosts || ip.dst inside badhosts ) )",
-            "\t\t\treturn ;",
-            "\t\tif ( ip.dst inside exceptions[ip.src] ||",
-            "\t\t\tip.src inside exceptions[ip.dst] )",
-            "\t\t\treturn ;",
-            "",
-            "\t\tif ( ip.protocol == 6 || ip.protocol == 17 ) {",
-            "\t\t\t$sport = short ( ip.blob, 0 ) ;",
-            "\t\t\t$dport = short ( ip.blob, 2 ) ;",
-            "\t\t} else {",
-            "\t\t\t$sport = 0 ; ",
-            "\t\t\t$dport = 0 ;",
-            "\t\t}",
-            "\t\t$flagString = \"\" ;",
-            "\t\tif ( ip.protocol == 6 ) {",
-            "\t\t\t$TCPflags = byte ( ip.blob, 13 ) ;",
-            "\t\t\tif ( $TCPflags & 1 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"fin \" ) ;",
-            "\t\t\tif ( $TCPflags & 2 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"syn \" ) ;",
-            "\t\t\tif ( $TCPflags & 4 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"rst \" ) ;",
-            "\t\t\tif ( $TCPflags & 8 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"psh \" ) ;",
-            "\t\t\tif ( $TCPflags & 16 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"ack \" ) ;",
-            "\t\t\tif ( $TCPflags & 32 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"urg \" ) ;",
-            "\t\t}",
-            "",
-            "\t\tif ( ! ($protoString = proto_translate[ip.protocol]) ) {",
-            "\t\t\t$protoString = \"Unknown\" ;",
-            "\t\t}",
-            "\t\techo ( \"Here 00: \", ip.src, \"->\", ip.dst, \": \", ",
-            "\t\t\t$protoString, \"\\n\" ) ;",
-            "\trecord system.time, host(ip.src), $sport, host(ip.dst), $dport, ",
-            "\t\t$protoString, $flagString to new_badhosts_recorder ;",
-            "\t}",
-        ].joined(separator: "\n") + "\n"
-
+    static let recorded = stage(6)
     /// Stage 7 (final): the alert context and the alert.
-    static let alerted =
-        [
-            "\tMyAlertContext = alertContext(5);",
-            "badhosts = [ 10.0.0.255, 10.0.1.255, 10.0.2.255, 10.0.255.255 ] ;",
-            "",
-            "\texceptions [ 10.0.0.255 ] = [ 10.0.0.0:255.255.255.0 ] ;",
-            "\texceptions [ 10.0.1.255 ] = [ 10.0.0.128:255.255.255.128 ] ;",
-            "\texceptions [ 10.0.2.255 ] = [ 10.0.2.2, 10.0.2.3 ] ;",
-            "\texceptions [ 10.0.255.255 ] = [ 10.0.0.0:255.255.255.0,",
-            "\t\t10.0.0.128:255.255.255.128,",
-            "\t\t10.0.2.2, 10.0.2.3 ] ;",
-            "",
-            "\tproto_translate[0] = \"IP\" ;",
-            "\tproto_translate[1] = \"ICMP\" ;",
-            "\tproto_translate[2] = \"IGMP\" ;",
-            "\tproto_translate[3] = \"GGP\" ;",
-            "\tproto_translate[6] = \"TCP\" ;",
-            "\tproto_translate[12] = \"PUP\" ;",
-            "\tproto_translate[17] = \"UDP\" ;",
-            "\tproto_translate[22] = \"IDP\" ;",
-            "\tproto_translate[255] = \"RAW\" ;",
-            "\tnew_badhosts_schema = library_schema:new ( 1, [ \"time\", \"ip\", \"int\", ",
-            "\t\t\"ip\", \"int\", \"string\", \"string\" ], scope() ) ;",
-            "\tnew_badhosts_recorder = recorder ( ",
-            "\t\t\"bin/list packages/id/new_badhosts.cfg\", ",
-            "\t\t\"new_badhosts_schema\" ) ;",
-            "",
-            "\tfilter new_badhosts ip ( ) {",
-            "\t\tif ( ! ( ip.src inside badhosts || ip.dst inside badhosts ) )",
-            "\t\t\treturn ;",
-            "\t\tif ( ip.dst inside exceptions[ip.src] ||",
-            "\t\t\tip.src inside exceptions[ip.dst] )",
-            "\t\t\treturn ;",
-            "",
-            "\t\tif ( ip.protocol == 6 || ip.protocol == 17 ) {",
-            "\t\t\t$sport = short ( ip.blob, 0 ) ;",
-            "\t\t\t$dport = short ( ip.blob, 2 ) ;",
-            "\t\t} else {",
-            "\t\t\t$sport = 0 ; ",
-            "\t\t\t$dport = 0 ;",
-            "\t\t}",
-            "\t\t$flagString = \"\" ;",
-            "\t\tif ( ip.protocol == 6 ) {",
-            "\t\t\t$TCPflags = byte ( ip.blob, 13 ) ;",
-            "\t\t\tif ( $TCPflags & 1 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"fin \" ) ;",
-            "\t\t\tif ( $TCPflags & 2 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"syn \" ) ;",
-            "\t\t\tif ( $TCPflags & 4 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"rst \" ) ;",
-            "\t\t\tif ( $TCPflags & 8 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"psh \" ) ;",
-            "\t\t\tif ( $TCPflags & 16 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"ack \" ) ;",
-            "\t\t\tif ( $TCPflags & 32 ) ",
-            "\t\t\t\t$flagString = cat ( $flagString, \"urg \" ) ;",
-            "\t\t}",
-            "",
-            "\t\tif ( ! ($protoString = proto_translate[ip.protocol]) ) {",
-            "\t\t\t$protoString = \"Unknown\" ;",
-            "\t\t}",
-            "\t\techo ( \"Here 00: \", ip.src, \"->\", ip.dst, \": \", ",
-            "\t\t\t$protoString, \"\\n\" ) ;",
-            "\trecord system.time, host(ip.src), $sport, host(ip.dst), $dport, ",
-            "\t\t$protoString, $flagString to new_badhosts_recorder ;",
-            "                $message = cat ( $protoString, \"  \", $flagString  ) ;",
-            "                alert ( _:BAD_HOST_BACKEND, _:BAD_HOST, MyAlertContext,",
-            "                        ip.src, ip.dst, $message ) ;",
-            "\t}",
-        ].joined(separator: "\n") + "\n"
+    static let alerted = stage(7)
+
+    /// The text of `Tests/Fixtures/nfr/stageN.nfr` (empty when missing: every test then fails).
+    static func stage(_ number: Int) -> String {
+        let path = TestPaths.repositoryRoot + "/Tests/Fixtures/nfr/stage\(number).nfr"
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
 }

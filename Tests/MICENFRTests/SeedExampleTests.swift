@@ -57,6 +57,15 @@ struct SeedExampleTests {
         return (String(decoding: result.output, as: UTF8.self), result.errorText, home, scratch)
     }
 
+    @Test func theShippedBackendIsTheSeedsLastStage() throws {
+        func words(_ path: String) throws -> [Substring] {
+            try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: {
+                $0 == " " || $0 == "\t" || $0 == "\n"
+            })
+        }
+        #expect(try words(Self.shipped + "/new_badhosts.nfr") == words(Self.fixtures + "/stage7.nfr"))
+    }
+
     @Test func stage1PrintsTheListOnce() throws {
         let result = try Self.run(stage: 1)
         defer { result.scratch.remove() }
