@@ -21,6 +21,29 @@ public enum LinkEndpoint: Hashable, Sendable, CustomStringConvertible {
         return .tcp(host: bindTo, port: port)
     }
 
+    /// `host:port` or `[v6]:port` (blanks after the colon allowed), a port 1–65535: how
+    /// configurations and command lines name a peer.
+    /// - Throws: ``LinkError`` with ``LinkError/Code/badEndpoint`` naming the text.
+    public static func parse(hostPort text: String) throws -> LinkEndpoint {
+        var host: Substring
+        var portText: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(after: close)...].drop(while: { $0 == ":" })
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            throw LinkError(.badEndpoint, "\"\(text)\" is not host:port")
+        }
+        host = host.drop(while: { $0 == " " })
+        portText = portText.drop(while: { $0 == " " })
+        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
+            throw LinkError(.badEndpoint, "\"\(text)\" is not host:port with a port 1–65535")
+        }
+        return .tcp(host: String(host), port: port)
+    }
+
     public var description: String {
         switch self {
         case .tcp(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"

@@ -158,11 +158,9 @@ struct NFRRunCommand: ParsableCommand {
     }
 
     static func hostPort(_ text: String, option: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (1...65_535).contains(port), colon > text.startIndex
-        else {
+        guard case .tcp(let host, let port)? = try? LinkEndpoint.parse(hostPort: text) else {
             throw ValidationError("\(option) must be HOST:PORT, found \(text)")
         }
-        return (String(text[..<colon]), port)
+        return (host, port)
     }
 }

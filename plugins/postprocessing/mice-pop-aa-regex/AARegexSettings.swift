@@ -183,23 +183,11 @@ struct AARegexSettings {
 
     /// `host:port`, `[v6]:port`.
     static func endpoint(_ text: String, key: String) throws -> LinkEndpoint {
-        var host: Substring
-        var portText: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            portText = text[text.index(after: close)...].drop(while: { $0 == ":" })
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        } else {
-            throw PluginConfigError(key: key, "\"\(text)\" is not host:port")
+        do {
+            return try LinkEndpoint.parse(hostPort: text)
+        } catch {
+            throw PluginConfigError(key: key, (error as? LinkError)?.detail ?? "\(error)")
         }
-        host = host.drop(while: { $0 == " " })
-        portText = portText.drop(while: { $0 == " " })
-        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else {
-            throw PluginConfigError(key: key, "\"\(text)\" is not host:port with a port 1–65535")
-        }
-        return .tcp(host: String(host), port: port)
     }
 
     static func cipher(_ context: PluginContext, key: String) throws -> LegacyTwofish? {
