@@ -62,7 +62,7 @@ public struct IDMEFTime: Sendable, Hashable {
     }
 
     /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian calendar).
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    public static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
-/// Calendar fields of a UTC time (days-from-civil arithmetic; no Foundation on the hot path).
+import MICEIDMEF
+
+/// Calendar fields of a UTC time (no Foundation on the hot path).
 struct CivilTime: Hashable, Sendable {
     var year: Int
     var month: Int
@@ -19,15 +21,10 @@ struct CivilTime: Hashable, Sendable {
         minute = secondsOfDay % 3600 / 60
         second = secondsOfDay % 60
         weekday = ((days % 7) + 11) % 7
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        day = dayOfYear - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = IDMEFTime.civil(fromDays: Int64(days))
+        self.year = Int(year)
+        self.month = Int(month)
+        self.day = Int(day)
     }
 
     /// `Thu Apr 30 16:45:59 1998`, as ctime(3) prints it (without the newline).

@@ -19,6 +19,12 @@ enum NFRFiles {
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
+    /// Whether a path names a regular file (or anything but a directory).
+    static func isFile(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
     /// The names in a directory, sorted, or an error naming it.
     static func list(_ path: String) throws(NFRError) -> [String] {
         do {

@@ -60,21 +60,21 @@ public struct NFRHome: Sendable {
             let folder = packagesPath + "/" + name
             guard NFRFiles.isDirectory(folder) else { continue }
             let cfgPath = folder + "/" + name + ".cfg"
-            guard FileManagerProbe.exists(cfgPath) else {
+            guard NFRFiles.isFile(cfgPath) else {
                 skipped.append("\(folder): no \(name).cfg, not a package")
                 continue
             }
             let config = try NFRConfigFile(contentsOf: cfgPath)
             var package = Package(
                 name: name, path: folder, config: config,
-                codePath: FileManagerProbe.exists(folder + "/" + name + ".nfr") ? folder + "/" + name + ".nfr" : nil,
+                codePath: NFRFiles.isFile(folder + "/" + name + ".nfr") ? folder + "/" + name + ".nfr" : nil,
                 description: try? NFRFiles.readText(folder + "/" + name + ".desc"),
                 enabled: try config.isEnabled(), backends: [])
             for file in try NFRFiles.list(folder) where file.hasSuffix(".cfg") && file != name + ".cfg" {
                 let stem = String(file.dropLast(4))
                 let backendConfig = try NFRConfigFile(contentsOf: folder + "/" + file)
                 let codePath = folder + "/" + stem + ".nfr"
-                guard FileManagerProbe.exists(codePath) else {
+                guard NFRFiles.isFile(codePath) else {
                     skipped.append("\(folder)/\(file): no \(stem).nfr, not a backend")
                     continue
                 }
@@ -83,7 +83,7 @@ public struct NFRHome: Sendable {
                     Backend(
                         name: stem, config: backendConfig, codePath: codePath,
                         description: try? NFRFiles.readText(folder + "/" + stem + ".desc"),
-                        alerts: FileManagerProbe.exists(acfPath) ? try AlertConfigFile(contentsOf: acfPath) : nil,
+                        alerts: NFRFiles.isFile(acfPath) ? try AlertConfigFile(contentsOf: acfPath) : nil,
                         enabled: try backendConfig.isEnabled()))
             }
             packages.append(package)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // M-ICE: Modular Intrusion Detection and Countermeasure Environment
 
+import MICEPacket
+
 /// One cell of a recorded row, typed by the recorder's schema.
 public enum RecordedValue: Hashable, Sendable {
     /// Seconds since the epoch (`time`).
@@ -14,19 +16,12 @@ public enum RecordedValue: Hashable, Sendable {
 
     /// The dotted-decimal form of an IPv4 address.
     public static func dotted(_ address: UInt32) -> String {
-        "\(address >> 24).\((address >> 16) & 0xFF).\((address >> 8) & 0xFF).\(address & 0xFF)"
+        IPv4Address(rawValue: address).description
     }
 
     /// Parses a dotted-decimal IPv4 address.
     public static func parseDotted(_ text: String) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var address: UInt32 = 0
-        for part in parts {
-            guard let octet = UInt8(part) else { return nil }
-            address = address << 8 | UInt32(octet)
-        }
-        return address
+        IPv4Address(text)?.rawValue
     }
 
     /// The value as JSON (addresses as dotted strings).
