@@ -109,11 +109,9 @@ public final class NFRAlertDispatcher {
 
     /// Sends the mails whose latency has passed at `time`.
     public func tick(time: Double) {
-        for name in Array(queues.keys) {
-            guard var queue = queues[name] else { continue }
-            let batch = queue.due(time: time)
-            queues[name] = queue
-            if let batch { send(batch, rule: queue.rule) }
+        // Called for every packet: nothing to do (and nothing allocated) without mail rules.
+        for index in queues.values.indices {
+            if let batch = queues.values[index].due(time: time) { send(batch, rule: queues.values[index].rule) }
         }
     }
 

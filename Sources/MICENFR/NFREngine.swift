@@ -57,6 +57,8 @@ public final class NFREngine: NCodeHost {
     private var layerFilters: [[Dispatch]] = [[], [], []]
     private var backendsByPath: [String: BackendRef] = [:]
     private var throttle = AlertThrottle()
+    /// Call sites already reported for naming an alert the `.acf` does not define.
+    private var undefinedAlerts: Set<String> = []
     private var currentTime: Double = 0
     private let echoOutput: ([UInt8]) -> Void
     private let diagnosticsOutput: (String) -> Void
@@ -265,7 +267,7 @@ public final class NFREngine: NCodeHost {
         if case .handle(let handle) = context, handle.kind == "alertContext" {
             guard throttle.admit(context: handle.id, alert: name, time: currentTime) else { return }
         }
-        if definition == nil {
+        if definition == nil, undefinedAlerts.insert("\(origin.path):\(origin.line):\(alert)").inserted {
             report("\(origin.path):\(origin.line): alert \(alert) is not defined in the backend's .acf; sent as is")
         }
         let texts = arguments.map(\.printed)

@@ -70,6 +70,33 @@ struct CaptureReplayTests {
         #expect(alerts.first?.source == "PINGS")
     }
 
+    /// An alert the `.acf` does not define is delivered each time and reported once per call site.
+    @Test func undefinedAlertIsDeliveredAndReportedOnce() throws {
+        let scratch = try Scratch("nfr-undefined")
+        defer { scratch.remove() }
+        let home = try Self.home(
+            scratch,
+            code: """
+                filter pings icmp ( ) {
+                    if ( byte ( ip.blob, 0 ) == 8 )
+                        alert ( _:PING_SOURCE, _:NOT_DEFINED, null, ip.src, ip.dst ) ;
+                }
+                """)
+        var diagnostics: [String] = []
+        let dispatcher = try NFRAlertDispatcher(
+            home: home, console: { _ in }, jsonOutput: nil, mail: nil, management: nil)
+        let engine = try NFREngine(
+            home: try NFRHome(path: home), dispatcher: dispatcher, echo: { _ in },
+            diagnostics: { diagnostics.append($0) })
+        _ = try NFRReplay.run(
+            source: try PcapSource(file: Self.captureDirectory + "/suricata-verify-threshold-icmp.pcap"), engine: engine
+        )
+        let alerts = try NFRAlertLog.read(home: home)
+        #expect(alerts.count == 8)
+        #expect(alerts.allSatisfy { $0.alert == "NOT_DEFINED" && $0.rules == ["networklist"] })
+        #expect(diagnostics.filter { $0.contains("NOT_DEFINED is not defined") }.count == 1, "\(diagnostics)")
+    }
+
     /// Zeek's 5-pings.pcap: 5 echo requests a little over 1 s apart (ncode-notes T22).
     @Test(arguments: [(5, 1), (1, 5)])
     func zeekFivePings(seconds: Int, expected: Int) throws {
