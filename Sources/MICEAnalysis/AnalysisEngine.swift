@@ -44,6 +44,8 @@ public final class AnalysisEngine {
     /// The field contributions of the current chain, applied in order when fields are needed.
     private var pending: [Pending] = []
     private var thresholds = ThresholdTracker()
+    /// The events of the line being analysed by the closure form of `analyze` (kept to reuse its storage).
+    private var eventBuffer: [AnalysisEvent] = []
     private var contexts: [String: (fields: [String: String], expires: Double)] = [:]
     private var nextContextExpiry = Double.infinity
     /// Events (alerts and threshold events) per rule index.
@@ -159,6 +161,22 @@ public final class AnalysisEngine {
         var pass = Pass(line: line, file: file, lineNumber: lineNumber, time: time ?? clock.now(), collects: true)
         run(&pass)
         return pass.events
+    }
+
+    /// Analyses one line like ``analyze(_:file:lineNumber:time:)-5ixps`` and hands each event
+    /// to `body`, in order, without an array per line.
+    public func analyze(
+        _ line: UnsafeRawBufferPointer, file: String? = nil, lineNumber: Int = 0, time: Double? = nil,
+        _ body: (AnalysisEvent) throws -> Void
+    ) rethrows {
+        var pass = Pass(line: line, file: file, lineNumber: lineNumber, time: time ?? clock.now(), collects: true)
+        swap(&pass.events, &eventBuffer)
+        run(&pass)
+        defer {
+            pass.events.removeAll(keepingCapacity: true)
+            swap(&pass.events, &eventBuffer)
+        }
+        for event in pass.events { try body(event) }
     }
 
     /// Analyses one line exactly like ``analyze(_:file:lineNumber:time:)-5ixps`` (hits,
@@ -364,16 +382,16 @@ public final class AnalysisEngine {
             case .merge(let context): fields.merge(context) { _, new in new }
             case .assign(let index, let spanBase):
                 let rule = rules[index]
-                if fields.isEmpty, let prebuilt = rule.prebuiltFields {
+                if fields.isEmpty, let layout = rule.fieldLayout {
                     // The same result as below, starting from the rule's constant fields.
-                    fields = prebuilt.constant
-                    for (path, value) in prebuilt.perLine {
+                    fields = layout.constant
+                    for (path, value) in zip(layout.linePaths, rule.lineTemplates) {
                         if let text = resolve(value, spanBase, line) { fields[path] = text }
                     }
-                    continue
-                }
-                for (path, value) in rule.assignments {
-                    if let text = resolve(value, spanBase, line) { fields[path] = text }
+                } else {
+                    for (path, value) in rule.assignments {
+                        if let text = resolve(value, spanBase, line) { fields[path] = text }
+                    }
                 }
                 if fields["rule.id"] == nil {
                     fields["rule.id"] = rule.id
@@ -382,6 +400,26 @@ public final class AnalysisEngine {
             }
         }
         return fields
+    }
+
+    /// The fields of the current chain for an event, with the rule id and revision they name.
+    /// A chain of one rule with a field layout gives compact fields (its values from the line
+    /// only); anything else a dictionary.
+    private func eventFields(_ line: UnsafeRawBufferPointer, default rule: EngineRule) -> (
+        AnalysisFields, String, Int?
+    ) {
+        if pending.count == 1, case .assign(let index, let spanBase) = pending[0], let layout = rules[index].fieldLayout
+        {
+            let source = rules[index]
+            var values = ContiguousArray<String?>()
+            values.reserveCapacity(source.lineTemplates.count)
+            for template in source.lineTemplates { values.append(resolve(template, spanBase, line)) }
+            return (AnalysisFields(layout: layout, values: values), source.id, source.revision)
+        }
+        var fields = fields(line)
+        let ruleID = fields.removeValue(forKey: "rule.id") ?? rule.id
+        let revision = fields.removeValue(forKey: "rule.revision").flatMap { Int($0) } ?? rule.revision
+        return (AnalysisFields(fields), ruleID, revision)
     }
 
     private func emit(_ index: Int, _ spanBase: Int, _ pass: inout Pass) {
@@ -400,9 +438,7 @@ public final class AnalysisEngine {
             pass.alerts += 1
         }
         guard pass.collects else { return }
-        var fields = fields(pass.line)
-        let ruleID = fields.removeValue(forKey: "rule.id") ?? rule.id
-        let revision = fields.removeValue(forKey: "rule.revision").flatMap { Int($0) } ?? rule.revision
+        let (fields, ruleID, revision) = eventFields(pass.line, default: rule)
         var event = AnalysisEvent(
             kind: .alert, ruleID: ruleID, ruleRevision: revision, fields: fields, file: pass.file,
             lineNumber: pass.lineNumber, line: Array(pass.line), time: pass.time, sendTo: rule.sendTo)

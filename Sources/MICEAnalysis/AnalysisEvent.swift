@@ -39,7 +39,7 @@ public struct AnalysisEvent: Sendable, Hashable {
     public var ruleID: String
     public var ruleRevision: Int?
     /// Every IDMEF field the rule (and its chained rules) set, by normalised path.
-    public var fields: [String: String]
+    public var fields: AnalysisFields
     /// For threshold alerts: how many events it stands for.
     public var count: Int
     /// The file the line came from, if any.
@@ -54,7 +54,7 @@ public struct AnalysisEvent: Sendable, Hashable {
     public var sendTo: AnalysisRule.SendTo?
 
     public init(
-        kind: Kind, ruleID: String, ruleRevision: Int? = nil, fields: [String: String], count: Int = 1,
+        kind: Kind, ruleID: String, ruleRevision: Int? = nil, fields: AnalysisFields, count: Int = 1,
         file: String?, lineNumber: Int, line: [UInt8], time: Double, sendTo: AnalysisRule.SendTo? = nil
     ) {
         self.kind = kind

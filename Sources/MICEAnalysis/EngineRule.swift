@@ -20,10 +20,10 @@ final class EngineRule {
     /// Field assignments with their templates bound.
     let assignments: [(path: String, value: BoundTemplate)]
     /// When the rule's paths are distinct and it does not set `rule.id`/`rule.revision` itself:
-    /// its constant assignments with `rule.id` and `rule.revision`, sized for the rest, from which
-    /// an event of this rule starts (shared storage: no hashing, no string per event) and the
-    /// assignments that depend on the line, to resolve per event. Nil otherwise.
-    let prebuiltFields: (constant: [String: String], perLine: [(path: String, value: BoundTemplate)])?
+    /// the layout its events share (its constant assignments, the paths of the rest) and the
+    /// templates of the rest, in layout order. Nil otherwise.
+    let fieldLayout: AnalysisFields.Layout?
+    let lineTemplates: [BoundTemplate]
     /// Context operations with their names bound.
     let contexts: [(operation: AnalysisRule.ContextOperation, name: BoundTemplate)]
     let children: [AnalysisRule.Child]
@@ -64,16 +64,22 @@ final class EngineRule {
         assignments = rule.assignments.map { ($0.path, bind($0.value)) }
         let paths = Set(assignments.map(\.path))
         if paths.count == assignments.count, !paths.contains("rule.id"), !paths.contains("rule.revision") {
-            var constant = [String: String](minimumCapacity: assignments.count + 2)
-            var perLine: [(path: String, value: BoundTemplate)] = []
+            var constant = [String: String](minimumCapacity: assignments.count)
+            var linePaths: [String] = []
+            var templates: [BoundTemplate] = []
             for (path, value) in assignments {
-                if let text = value.constant { constant[path] = text } else { perLine.append((path, value)) }
+                if let text = value.constant {
+                    constant[path] = text
+                } else {
+                    linePaths.append(path)
+                    templates.append(value)
+                }
             }
-            constant["rule.id"] = rule.id
-            if let revision = rule.revision { constant["rule.revision"] = String(revision) }
-            prebuiltFields = (constant, perLine)
+            fieldLayout = AnalysisFields.Layout(constant: constant, linePaths: linePaths)
+            lineTemplates = templates
         } else {
-            prebuiltFields = nil
+            fieldLayout = nil
+            lineTemplates = []
         }
         contexts = rule.contexts.map { ($0, bind($0.name)) }
         children = rule.children
