@@ -22,6 +22,10 @@ public final class AnalysisEngine {
         public var fallbackPatterns: Int
         /// Patterns the PCRE2 JIT compiled.
         public var jitPatterns: Int
+        /// Patterns Hyperscan prefilters by their required literals (the others in it as regexes).
+        public var literalPatterns: Int
+        /// Distinct literals in the Hyperscan database.
+        public var literals: Int
     }
 
     public let ruleset: Ruleset
@@ -29,6 +33,8 @@ public final class AnalysisEngine {
     private let regexes: [PCRERegex]
     private let rules: [EngineRule]
     private let prefilter: HyperscanPrefilter?
+    /// The prefilter's table (its storage lives as long as the prefilter).
+    private let prefilterTable: HyperscanPrefilter.Table?
     private let alwaysCandidate: UnsafeMutablePointer<Bool>
     /// Per rule: its non-optional pattern ids at `required[requiredStart[r]..<requiredStart[r + 1]]`.
     private let requiredStart: UnsafeMutablePointer<Int32>
@@ -107,6 +113,7 @@ public final class AnalysisEngine {
         rules = engineRules
         let built = useHyperscan ? try HyperscanPrefilter(patterns: patterns) : nil
         prefilter = built
+        prefilterTable = built?.table
         alwaysCandidate = .allocate(capacity: max(1, patterns.count))
         for index in patterns.indices { alwaysCandidate[index] = !(built?.isSupported[index] ?? false) }
         requiredStart = .allocate(capacity: ruleset.rules.count + 1)
@@ -122,7 +129,7 @@ public final class AnalysisEngine {
         requiredStart[ruleset.rules.count] = Int32(flat.count)
         required = .allocate(capacity: max(1, flat.count))
         for (index, pattern) in flat.enumerated() { required[index] = pattern }
-        words = max(1, (patterns.count + 63) / 64)
+        words = max(1, ((built?.bitCount ?? 0) + 63) / 64)
         bits = .allocate(capacity: words)
         bits.initialize(repeating: 0, count: words)
         spans = .allocate(capacity: 256)
@@ -130,7 +137,8 @@ public final class AnalysisEngine {
         let fallback = patterns.indices.filter { !(built?.isSupported[$0] ?? false) }.count
         statistics = Statistics(
             patterns: patterns.count, hyperscanPatterns: patterns.count - fallback, fallbackPatterns: fallback,
-            jitPatterns: compiled.filter(\.isJITCompiled).count)
+            jitPatterns: compiled.filter(\.isJITCompiled).count, literalPatterns: built?.literalPatterns ?? 0,
+            literals: built?.literalCount ?? 0)
         var reasons: [String: String] = [:]
         for (index, reason) in built?.refusals ?? [:] { reasons[patterns[index].regex] = reason }
         fallbackReasons = reasons
@@ -176,7 +184,10 @@ public final class AnalysisEngine {
             pass.events.removeAll(keepingCapacity: true)
             swap(&pass.events, &eventBuffer)
         }
-        for event in pass.events { try body(event) }
+        // Through the buffer's storage: each event is lent to `body`, not copied.
+        try pass.events.withUnsafeBufferPointer { events in
+            for index in events.indices { try body(events[index]) }
+        }
     }
 
     /// Analyses one line exactly like ``analyze(_:file:lineNumber:time:)-5ixps`` (hits,
@@ -238,7 +249,7 @@ public final class AnalysisEngine {
 
     @inline(__always)
     private func mayMatch(_ pattern: Int) -> Bool {
-        alwaysCandidate[pattern] || bits[pattern >> 6] & (1 << UInt64(pattern & 63)) != 0
+        alwaysCandidate[pattern] || prefilterTable.unsafelyUnwrapped.mayMatch(pattern, bits)
     }
 
     @inline(__always)

@@ -80,6 +80,8 @@ extension BenchCommand {
                 ("events_lines_per_s", String(Int(Double(lines) / eventsSeconds))),
                 ("events_alerts", String(eventsAlerts)),
                 ("hyperscan_patterns", String(engine.statistics.hyperscanPatterns)),
+                ("literal_patterns", String(engine.statistics.literalPatterns)),
+                ("literals", String(engine.statistics.literals)),
                 ("pcre_fallback_patterns", String(engine.statistics.fallbackPatterns)),
             ]
             if let prelude {
