@@ -50,8 +50,11 @@ public final class AnalysisEngine {
     /// The field contributions of the current chain, applied in order when fields are needed.
     private var pending: [Pending] = []
     private var thresholds = ThresholdTracker()
-    /// The events of the line being analysed by the closure form of `analyze` (kept to reuse its storage).
-    private var eventBuffer: [AnalysisEvent] = []
+    /// Whether events of chains with ``ChainFields`` get compact fields (false: always a
+    /// dictionary; the same events, for tests that compare both).
+    var compactFields = true
+    /// ``ChainFields`` of the pairs of rules seen so far (nil: a pair without).
+    private var pairFields: [RulePair: ChainFields?] = [:]
     private var contexts: [String: (fields: [String: String], expires: Double)] = [:]
     private var nextContextExpiry = Double.infinity
     /// Events (alerts and threshold events) per rule index.
@@ -172,21 +175,16 @@ public final class AnalysisEngine {
     }
 
     /// Analyses one line like ``analyze(_:file:lineNumber:time:)-5ixps`` and hands each event
-    /// to `body`, in order, without an array per line.
+    /// to `body` as it is made, in order, with no array per line. `body` must not call this
+    /// engine.
     public func analyze(
         _ line: UnsafeRawBufferPointer, file: String? = nil, lineNumber: Int = 0, time: Double? = nil,
-        _ body: (AnalysisEvent) throws -> Void
-    ) rethrows {
-        var pass = Pass(line: line, file: file, lineNumber: lineNumber, time: time ?? clock.now(), collects: true)
-        swap(&pass.events, &eventBuffer)
-        run(&pass)
-        defer {
-            pass.events.removeAll(keepingCapacity: true)
-            swap(&pass.events, &eventBuffer)
-        }
-        // Through the buffer's storage: each event is lent to `body`, not copied.
-        try pass.events.withUnsafeBufferPointer { events in
-            for index in events.indices { try body(events[index]) }
+        _ body: (AnalysisEvent) -> Void
+    ) {
+        withoutActuallyEscaping(body) { sink in
+            var pass = Pass(
+                line: line, file: file, lineNumber: lineNumber, time: time ?? clock.now(), collects: true, sink: sink)
+            run(&pass)
         }
     }
 
@@ -219,7 +217,7 @@ public final class AnalysisEngine {
             alerts += 1
             pass.alerts += 1
             if pass.collects {
-                pass.events.append(
+                pass.deliver(
                     AnalysisEvent(
                         kind: .alert, ruleID: "0x0000", fields: ["classification.text": "0x0000"], file: pass.file,
                         lineNumber: pass.lineNumber, line: Array(pass.line), time: pass.time, sendTo: sendTo))
@@ -243,8 +241,14 @@ public final class AnalysisEngine {
         let time: Double
         /// Whether events are built (false: only counted).
         let collects: Bool
+        /// Where events go as they are made; nil: into `events`.
+        var sink: ((AnalysisEvent) -> Void)? = nil
         var events: [AnalysisEvent] = []
         var alerts = 0
+
+        mutating func deliver(_ event: AnalysisEvent) {
+            if let sink { sink(event) } else { events.append(event) }
+        }
     }
 
     @inline(__always)
@@ -393,11 +397,11 @@ public final class AnalysisEngine {
             case .merge(let context): fields.merge(context) { _, new in new }
             case .assign(let index, let spanBase):
                 let rule = rules[index]
-                if fields.isEmpty, let layout = rule.fieldLayout {
+                if fields.isEmpty, let own = rule.ownFields {
                     // The same result as below, starting from the rule's constant fields.
-                    fields = layout.constant
-                    for (path, value) in zip(layout.linePaths, rule.lineTemplates) {
-                        if let text = resolve(value, spanBase, line) { fields[path] = text }
+                    fields = own.layout.constant
+                    for (path, source) in zip(own.layout.linePaths, own.sources) {
+                        if let text = resolve(source.template, spanBase, line) { fields[path] = text }
                     }
                 } else {
                     for (path, value) in rule.assignments {
@@ -414,23 +418,47 @@ public final class AnalysisEngine {
     }
 
     /// The fields of the current chain for an event, with the rule id and revision they name.
-    /// A chain of one rule with a field layout gives compact fields (its values from the line
-    /// only); anything else a dictionary.
+    /// A chain with ``ChainFields`` gives compact fields (its values from the line only);
+    /// anything else a dictionary.
     private func eventFields(_ line: UnsafeRawBufferPointer, default rule: EngineRule) -> (
         AnalysisFields, String, Int?
     ) {
-        if pending.count == 1, case .assign(let index, let spanBase) = pending[0], let layout = rules[index].fieldLayout
-        {
-            let source = rules[index]
+        if compactFields, let (chain, first) = chainFields() {
             var values = ContiguousArray<String?>()
-            values.reserveCapacity(source.lineTemplates.count)
-            for template in source.lineTemplates { values.append(resolve(template, spanBase, line)) }
-            return (AnalysisFields(layout: layout, values: values), source.id, source.revision)
+            values.reserveCapacity(chain.sources.count)
+            for (position, template) in chain.sources {
+                if case .assign(_, let spanBase) = pending[position] {
+                    values.append(resolve(template, spanBase, line))
+                } else {
+                    values.append(nil)
+                }
+            }
+            // As the dictionary below would say: the first rule's id, its revision or the emitter's.
+            let source = rules[first]
+            return (AnalysisFields(layout: chain.layout, values: values), source.id, source.revision ?? rule.revision)
         }
         var fields = fields(line)
         let ruleID = fields.removeValue(forKey: "rule.id") ?? rule.id
         let revision = fields.removeValue(forKey: "rule.revision").flatMap { Int($0) } ?? rule.revision
         return (AnalysisFields(fields), ruleID, revision)
+    }
+
+    /// The compact fields of the current chain and the index of its first rule, when the
+    /// chain is one rule or two with a ``ChainFields`` (pairs are built once and kept).
+    private func chainFields() -> (ChainFields, Int)? {
+        guard let head = pending.first, case .assign(let first, _) = head else { return nil }
+        if pending.count == 1 { return rules[first].ownFields.map { ($0, first) } }
+        guard pending.count == 2, case .assign(let second, _) = pending[1] else { return nil }
+        let key = RulePair(first: first, second: second)
+        if let known = pairFields[key] { return known.map { ($0, first) } }
+        let built = ChainFields([rules[first], rules[second]])
+        pairFields[key] = .some(built)
+        return built.map { ($0, first) }
+    }
+
+    private struct RulePair: Hashable {
+        var first: Int
+        var second: Int
     }
 
     private func emit(_ index: Int, _ spanBase: Int, _ pass: inout Pass) {
@@ -455,7 +483,7 @@ public final class AnalysisEngine {
             lineNumber: pass.lineNumber, line: Array(pass.line), time: pass.time, sendTo: rule.sendTo)
         if rule.threshold != nil {
             if let count = thresholdCount {
-                pass.events.append(
+                pass.deliver(
                     AnalysisEvent(
                         kind: .event, ruleID: ruleID, ruleRevision: revision, fields: fields, file: pass.file,
                         lineNumber: pass.lineNumber, line: event.line, time: pass.time, sendTo: rule.sendTo))
@@ -467,7 +495,7 @@ public final class AnalysisEngine {
                 event.kind = .event
             }
         }
-        pass.events.append(event)
+        pass.deliver(event)
     }
 
     private func expireContexts(at time: Double) {

@@ -19,11 +19,10 @@ final class EngineRule {
     let groupCount: Int
     /// Field assignments with their templates bound.
     let assignments: [(path: String, value: BoundTemplate)]
-    /// When the rule's paths are distinct and it does not set `rule.id`/`rule.revision` itself:
-    /// the layout its events share (its constant assignments, the paths of the rest) and the
-    /// templates of the rest, in layout order. Nil otherwise.
-    let fieldLayout: AnalysisFields.Layout?
-    let lineTemplates: [BoundTemplate]
+    /// ``assignments`` when their paths are distinct and none is `rule.id` or `rule.revision`.
+    let distinctAssignments: [(path: String, value: BoundTemplate)]?
+    /// The fields of this rule's events when it alone assigned fields.
+    private(set) var ownFields: ChainFields?
     /// Context operations with their names bound.
     let contexts: [(operation: AnalysisRule.ContextOperation, name: BoundTemplate)]
     let children: [AnalysisRule.Child]
@@ -63,24 +62,9 @@ final class EngineRule {
         }
         assignments = rule.assignments.map { ($0.path, bind($0.value)) }
         let paths = Set(assignments.map(\.path))
-        if paths.count == assignments.count, !paths.contains("rule.id"), !paths.contains("rule.revision") {
-            var constant = [String: String](minimumCapacity: assignments.count)
-            var linePaths: [String] = []
-            var templates: [BoundTemplate] = []
-            for (path, value) in assignments {
-                if let text = value.constant {
-                    constant[path] = text
-                } else {
-                    linePaths.append(path)
-                    templates.append(value)
-                }
-            }
-            fieldLayout = AnalysisFields.Layout(constant: constant, linePaths: linePaths)
-            lineTemplates = templates
-        } else {
-            fieldLayout = nil
-            lineTemplates = []
-        }
+        let isDistinct =
+            paths.count == assignments.count && !paths.contains("rule.id") && !paths.contains("rule.revision")
+        distinctAssignments = isDistinct ? assignments : nil
         contexts = rule.contexts.map { ($0, bind($0.name)) }
         children = rule.children
         id = rule.id
@@ -95,5 +79,41 @@ final class EngineRule {
         self.thresholdSlot = thresholdSlot
         sendTo = rule.sendTo
         hasContexts = !rule.contexts.isEmpty
+        ownFields = ChainFields([self])
+    }
+}
+
+/// How the events of one chain of rules with assignments (a rule alone, or a rule and the
+/// child that completed it) get their fields without a dictionary per event: the chain's
+/// constant fields in a shared ``AnalysisFields/Layout`` and, per value taken from the line, which
+/// rule of the chain resolves which template.
+///
+/// Exists only when the result is the same as applying the rules' assignments in order: every
+/// rule's paths distinct, no `rule.id`/`rule.revision` among them, and a path set by several rules
+/// of the chain only when all of them set it to a constant (the last one wins).
+struct ChainFields {
+    let layout: AnalysisFields.Layout
+    /// Per value of the layout: the position in the chain of the rule whose groups resolve it, and the template.
+    let sources: [(position: Int, template: BoundTemplate)]
+
+    init?(_ chain: [EngineRule]) {
+        var constant: [String: String] = [:]
+        var line: [String: (position: Int, template: BoundTemplate)] = [:]
+        var order: [String] = []
+        for (position, rule) in chain.enumerated() {
+            guard let assignments = rule.distinctAssignments else { return nil }
+            for (path, value) in assignments {
+                if let text = value.constant {
+                    guard line[path] == nil else { return nil }
+                    constant[path] = text
+                } else {
+                    guard line[path] == nil, constant[path] == nil else { return nil }
+                    line[path] = (position, value)
+                    order.append(path)
+                }
+            }
+        }
+        layout = AnalysisFields.Layout(constant: constant, linePaths: order)
+        sources = order.map { line[$0]! }
     }
 }
