@@ -22,7 +22,7 @@ struct RequiredLiterals: Sendable, Hashable {
     ///   - maximumClauses: at most this many clauses, those whose shortest literal is longest.
     ///   - maximumAlternatives: clauses with more literals are dropped.
     static func of(
-        _ pattern: String, minimumLength: Int = 8, maximumClauses: Int = 1, maximumAlternatives: Int = 8
+        _ pattern: String, minimumLength: Int = 6, maximumClauses: Int = 1, maximumAlternatives: Int = 8
     ) -> RequiredLiterals? {
         var parser = Parser(bytes: Array(pattern.utf8))
         guard let all = try? parser.pattern() else { return nil }

@@ -98,7 +98,10 @@ import Testing
             }
             events += expected.count
             if got != expected {
-                return (events, "\(String(decoding: line, as: UTF8.self)): \(got.map(\.jsonLine)) vs \(expected.map(\.jsonLine))")
+                return (
+                    events,
+                    "\(String(decoding: line, as: UTF8.self)): \(got.map(\.jsonLine)) vs \(expected.map(\.jsonLine))"
+                )
             }
         }
         return (events, nil)
