@@ -111,7 +111,10 @@ public final class AnalysisEngine {
         for (index, rule) in ruleset.rules.enumerated() {
             let slot = slots[rule.id] ?? index
             if slots[rule.id] == nil { slots[rule.id] = index }
-            engineRules.append(EngineRule(rule, patterns: indexes[index], regexes: compiled, thresholdSlot: slot))
+            engineRules.append(
+                EngineRule(
+                    rule, patterns: indexes[index], regexes: compiled, thresholdSlot: slot,
+                    absentGroupIsEmpty: ruleset.format == .preludeLML))
         }
         rules = engineRules
         let built = useHyperscan ? try HyperscanPrefilter(patterns: patterns) : nil
@@ -232,6 +235,9 @@ public final class AnalysisEngine {
 
     private struct State {
         var hasIDMEF = false
+        /// The first rule of the chain whose evaluation completed (children before parents):
+        /// the rule prelude-lml reports as the alert's Rule ID.
+        var firstCompleted: Int?
     }
 
     private struct Pass {
@@ -354,6 +360,7 @@ public final class AnalysisEngine {
             resetState(&state)
             return false
         }
+        if state.firstCompleted == nil { state.firstCompleted = index }
         if rule.hasContexts {
             for (operation, name) in rule.contexts
             where operation.kind == .new || operation.kind == .set || operation.kind == .add {
@@ -365,7 +372,7 @@ public final class AnalysisEngine {
             }
         }
         if !rule.isSilent && state.hasIDMEF {
-            emit(index, spanBase, &pass)
+            emit(index, spanBase, reporting: state.firstCompleted ?? index, &pass)
             resetState(&state)
             flags.alert = true
         }
@@ -461,7 +468,10 @@ public final class AnalysisEngine {
         var second: Int
     }
 
-    private func emit(_ index: Int, _ spanBase: Int, _ pass: inout Pass) {
+    /// Emits the event of rule `index`. `reporting`: the chain's first completed rule, whose id
+    /// and revision a prelude-lml ruleset reports (prelude-lml names a chain's alert after the
+    /// first goto child that matched, not after the rule that jumped to it).
+    private func emit(_ index: Int, _ spanBase: Int, reporting: Int, _ pass: inout Pass) {
         let rule = rules[index]
         hits[index] += 1
         var thresholdCount: Int?
@@ -477,7 +487,11 @@ public final class AnalysisEngine {
             pass.alerts += 1
         }
         guard pass.collects else { return }
-        let (fields, ruleID, revision) = eventFields(pass.line, default: rule)
+        var (fields, ruleID, revision) = eventFields(pass.line, default: rule)
+        if ruleset.format == .preludeLML {
+            ruleID = rules[reporting].id
+            revision = rules[reporting].revision
+        }
         var event = AnalysisEvent(
             kind: .alert, ruleID: ruleID, ruleRevision: revision, fields: fields, file: pass.file,
             lineNumber: pass.lineNumber, line: Array(pass.line), time: pass.time, sendTo: rule.sendTo)

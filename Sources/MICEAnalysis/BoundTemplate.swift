@@ -21,7 +21,7 @@ struct BoundTemplate {
     /// The value when the template has no references.
     let constant: String?
 
-    init(_ template: RuleTemplate, groupCount: Int, names: [String: [Int]]) {
+    init(_ template: RuleTemplate, groupCount: Int, names: [String: [Int]], absentGroupIsEmpty: Bool = false) {
         var parts: [Part] = []
         var constant = ""
         var isConstant = true
@@ -36,7 +36,7 @@ struct BoundTemplate {
                     parts.append(.line)
                 } else if number <= groupCount {
                     parts.append(.group(number - 1))
-                } else {
+                } else if !absentGroupIsEmpty {
                     parts.append(.missing)
                 }
             case .named(let name):

@@ -41,7 +41,13 @@ final class EngineRule {
     /// Whether any context operation stores, destroys or reads contexts.
     let hasContexts: Bool
 
-    init(_ rule: AnalysisRule, patterns: [Int], regexes: [PCRERegex], thresholdSlot: Int) {
+    /// - Parameter absentGroupIsEmpty: a reference to a group the patterns do not have reads as
+    ///   an empty string (prelude-lml: `User $1 executed` of a pattern without groups gives
+    ///   "User  executed") instead of leaving the field unset.
+    init(
+        _ rule: AnalysisRule, patterns: [Int], regexes: [PCRERegex], thresholdSlot: Int,
+        absentGroupIsEmpty: Bool = false
+    ) {
         self.patterns = patterns
         optional = rule.patterns.map(\.isOptional)
         var bases: [Int] = []
@@ -58,7 +64,7 @@ final class EngineRule {
         groupBase = bases
         groupCount = total
         func bind(_ template: RuleTemplate) -> BoundTemplate {
-            BoundTemplate(template, groupCount: total, names: names)
+            BoundTemplate(template, groupCount: total, names: names, absentGroupIsEmpty: absentGroupIsEmpty)
         }
         assignments = rule.assignments.map { ($0.path, bind($0.value)) }
         let paths = Set(assignments.map(\.path))

@@ -38,7 +38,9 @@ public struct PreludeRulesetLoader {
         return Ruleset(format: .preludeLML, rules: loader.rules, topLevel: loader.topLevel, warnings: loader.warnings)
     }
 
-    /// Logical lines (continuations joined) with the line number each starts on.
+    /// Logical lines (continuations joined) with the line number each starts on. A comment line
+    /// is never continued, even when it ends in a backslash (as in prelude-lml's own pcre.rules,
+    /// where `#regex=...; \` is followed by a live rule that prelude-lml runs).
     static func logicalLines(_ text: String) -> [(Int, String)] {
         var result: [(Int, String)] = []
         var current = ""
@@ -49,7 +51,8 @@ public struct PreludeRulesetLoader {
             var line = Substring(raw)
             if line.hasSuffix("\r") { line = line.dropLast() }
             if current.isEmpty { start = number }
-            if line.hasSuffix("\\") && !line.hasSuffix("\\\\") {
+            let isComment = current.isEmpty && line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#")
+            if !isComment && line.hasSuffix("\\") && !line.hasSuffix("\\\\") {
                 current += line.dropLast()
                 continue
             }

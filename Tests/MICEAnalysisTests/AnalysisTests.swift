@@ -137,16 +137,20 @@ import Testing
                     continue
                 }
                 guard line.hasPrefix("regex") else { continue }
-                let rule = ruleset.rules.first {
+                let index = ruleset.rules.firstIndex {
                     $0.location.file.hasSuffix("/" + name) && $0.location.line == lineNumber
                 }
                 defer { samples = [] }
-                guard let rule, !samples.isEmpty else { continue }
+                guard let index, !samples.isEmpty else { continue }
+                let rule = ruleset.rules[index]
                 for sample in samples {
                     total += 1
+                    // The rule itself emitted (an alert of a goto chain is reported under the
+                    // first child that matched, as prelude-lml does: count by rule, not by id).
+                    let before = engine.hits[index]
                     let events = engine.analyze(Array(sample.utf8), time: 0)
                     let triggered =
-                        events.contains { $0.ruleID == rule.id }
+                        engine.hits[index] > before
                         || ((rule.isSilent || rule.isChained) && Self.patternsMatch(rule, sample))
                     if !triggered {
                         failures.append("\(name):\(lineNumber) id=\(rule.id): \(sample) -> \(events.map(\.ruleID))")
@@ -164,6 +168,123 @@ import Testing
         // (cisco-asa, snare_windows, grsecurity samples that no longer match); the report file
         // lists ours. Floor: 79 % (488 of 614 measured).
         #expect((total - failures.count) * 100 >= total * 79, "\(report)")
+    }
+
+    /// What one alert says, for comparing with prelude-lml's: rule id, classification,
+    /// severity, completion.
+    struct AlertSummary: Hashable, Comparable {
+        var ruleID: String
+        var classification: String
+        var severity: String
+        var completion: String
+
+        static func < (lhs: Self, rhs: Self) -> Bool {
+            (lhs.ruleID, lhs.classification, lhs.severity, lhs.completion)
+                < (rhs.ruleID, rhs.classification, rhs.severity, rhs.completion)
+        }
+    }
+
+    /// Reports the alert as `id "classification" severity/completion`.
+    private static func describe(_ alerts: [AlertSummary]) -> String {
+        alerts.map { "\($0.ruleID) \"\($0.classification)\" \($0.severity)/\($0.completion)" }.joined(separator: "; ")
+    }
+
+    /// Reads `prelude-lml --text-output`: per original log line, its alerts.
+    static func preludeAlerts(_ text: String) -> [String: [AlertSummary]] {
+        var alerts: [String: [AlertSummary]] = [:]
+        for block in text.components(separatedBy: "\nalert:").dropFirst() {
+            let lines = block.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            func value(after marker: String, then key: String) -> String? {
+                guard let start = lines.firstIndex(of: marker) else { return nil }
+                return lines[start...].first { $0.hasPrefix(key + ": ") }.map { String($0.dropFirst(key.count + 2)) }
+            }
+            func word(_ key: String) -> String {
+                lines.first { $0.hasPrefix(key + ": ") }.map { $0.dropFirst(key.count + 2).split(separator: " ")[0] }
+                    .map(String.init) ?? "-"
+            }
+            guard let line = value(after: "meaning: Original Log", then: "data") else { continue }
+            var classification = value(after: "classification:", then: "text") ?? ""
+            if classification == "<empty>" { classification = "" }
+            let summary = AlertSummary(
+                ruleID: value(after: "meaning: Rule ID", then: "data") ?? "-", classification: classification,
+                severity: word("severity"), completion: word("completion"))
+            alerts[line, default: []].append(summary)
+        }
+        return alerts
+    }
+
+    /// prelude-lml itself, in batch mode on every `#LOG:` sample of its files, against our engine
+    /// on the same lines: the same alerts line by line (rule id, classification, severity, completion).
+    @Test func sameAlertsAsPreludeLMLOnItsSamples() throws {
+        let preludeLML = "/usr/bin/prelude-lml"
+        guard FileManager.default.isExecutableFile(atPath: preludeLML) else {
+            Issue.record("prelude-lml is not installed (scripts/setup.sh)")
+            return
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mice-prelude-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var samples: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: Self.rulesetDirectory).sorted()
+        where name.hasSuffix(".rules") {
+            let text = try String(contentsOfFile: Self.rulesetDirectory + "/" + name, encoding: .utf8)
+            samples += text.split(separator: "\n").filter { $0.hasPrefix("#LOG:") }.map { String($0.dropFirst(5)) }
+        }
+        let logPath = directory + "/samples.log"
+        try (samples.joined(separator: "\n") + "\n").write(toFile: logPath, atomically: true, encoding: .utf8)
+        try """
+        [format=syslog]
+        time-format = "%b %d %H:%M:%S"
+        prefix-regex = "^(?P<timestamp>.{15}) (?P<hostname>\\S+) (?:(?P<process>\\S+?)(?:\\[(?P<pid>[0-9]+)\\])?: )?"
+        file = \(logPath)
+
+        [Pcre]
+        ruleset = \(Self.rulesetDirectory)/pcre.rules
+
+        """.write(toFile: directory + "/prelude-lml.conf", atomically: true, encoding: .utf8)
+        let result = try runProgram(
+            preludeLML,
+            [
+                "--batch-mode", "--dry-run", "--no-resolve", "--metadata=head,nowrite",
+                "--text-output=\(directory)/alerts.txt", "--config", directory + "/prelude-lml.conf",
+            ], timeout: 120)
+        #expect(result.status == 0, "\(result)")
+        let theirs = Self.preludeAlerts(try String(contentsOfFile: directory + "/alerts.txt", encoding: .utf8))
+
+        let ruleset = try PreludeRulesetLoader.load(path: Self.rulesetDirectory + "/pcre.rules")
+        let engine = try AnalysisEngine(ruleset: ruleset, clock: ManualAnalysisClock(0))
+        var ours: [String: [AlertSummary]] = [:]
+        var distinct: [String] = []
+        for sample in samples {
+            if ours[sample] == nil { distinct.append(sample) }
+            ours[sample, default: []] += engine.analyze(Array(sample.utf8), time: 0).filter { $0.kind == .alert }.map {
+                AlertSummary(
+                    ruleID: $0.ruleID, classification: $0.fields[IDMEFPath.classificationText] ?? "",
+                    severity: $0.severity?.rawValue ?? "-", completion: $0.completion?.rawValue ?? "-")
+            }
+        }
+        var same = 0
+        var differences: [String] = []
+        for sample in distinct {
+            let (expected, got) = ((theirs[sample] ?? []).sorted(), (ours[sample] ?? []).sorted())
+            if got == expected {
+                same += 1
+            } else {
+                differences.append(
+                    "\(sample)\n  prelude-lml: \(Self.describe(expected))\n  ours:        \(Self.describe(got))")
+            }
+        }
+        let seen = Set(distinct)
+        let report =
+            "prelude-lml and ours on \(seen.count) distinct #LOG: lines: \(same) the same\n"
+            + differences.joined(separator: "\n")
+        try report.write(
+            toFile: NSTemporaryDirectory() + "/mice-prelude-alert-compat.txt", atomically: true, encoding: .utf8)
+        #expect(seen.count > 600 && theirs.count > 400, "\(report)")
+        // Measured: 621 of 626. The rest are context chains (ppp, sendmail, PaX), where
+        // prelude-lml's alert carries the line that opened the context and ours the line that
+        // completed it, and one context whose rules prelude-lml updates in place.
+        #expect(same * 100 >= seen.count * 98, "\(report)")
     }
 
     static func patternsMatch(_ rule: AnalysisRule, _ line: String) -> Bool {
