@@ -189,9 +189,24 @@ final class HyperscanPrefilter {
         /// Per clause: its literal ids at `literalStart[c]..<literalStart[c + 1]`.
         private let literalStart: UnsafeMutablePointer<Int32>
         private let literalIDs: UnsafeMutablePointer<Int32>
+        /// Per pattern: the one bit that decides it (its regex, or its only clause's only
+        /// literal), or -1 when it has several clauses or literals.
+        private let decidingBit: UnsafeMutablePointer<Int32>
 
         fileprivate init(literalCount: Int, clauseStart: [Int32], literalStart: [Int32], literalIDs: [Int32]) {
             self.literalCount = literalCount
+            let patterns = clauseStart.count - 1
+            decidingBit = .allocate(capacity: max(1, patterns))
+            for pattern in 0..<patterns {
+                let (first, end) = (Int(clauseStart[pattern]), Int(clauseStart[pattern + 1]))
+                if first == end {
+                    decidingBit[pattern] = Int32(literalCount + pattern)
+                } else if end - first == 1 && literalStart[first + 1] - literalStart[first] == 1 {
+                    decidingBit[pattern] = literalIDs[Int(literalStart[first])]
+                } else {
+                    decidingBit[pattern] = -1
+                }
+            }
             self.clauseStart = .allocate(capacity: clauseStart.count)
             self.clauseStart.initialize(from: clauseStart, count: clauseStart.count)
             self.literalStart = .allocate(capacity: literalStart.count)
@@ -204,15 +219,15 @@ final class HyperscanPrefilter {
             clauseStart.deallocate()
             literalStart.deallocate()
             literalIDs.deallocate()
+            decidingBit.deallocate()
         }
 
         /// Whether supported pattern `pattern` may match the line whose scan set `bits`.
         @inline(__always)
         func mayMatch(_ pattern: Int, _ bits: UnsafePointer<UInt64>) -> Bool {
-            let first = Int(clauseStart[pattern])
-            let end = Int(clauseStart[pattern + 1])
-            if first == end { return Self.isSet(literalCount + pattern, bits) }
-            for clause in first..<end {
+            let deciding = Int(decidingBit[pattern])
+            if deciding >= 0 { return Self.isSet(deciding, bits) }
+            for clause in Int(clauseStart[pattern])..<Int(clauseStart[pattern + 1]) {
                 var found = false
                 for position in Int(literalStart[clause])..<Int(literalStart[clause + 1])
                 where Self.isSet(Int(literalIDs[position]), bits) {
