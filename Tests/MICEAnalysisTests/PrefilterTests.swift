@@ -73,7 +73,7 @@ import Testing
             }
         }
         var generator = SyslogGenerator()
-        let generated = generator.lines(20_000)
+        let generated = generator.lines(5_000)
         lines += generated.split(separator: 0x0A).map(Array.init)
         let logs = URL(fileURLWithPath: TestPaths.repositoryRoot).deletingLastPathComponent()
             .appendingPathComponent("shared/data/logs").path
@@ -84,12 +84,15 @@ import Testing
         return lines
     }
 
-    /// Runs `lines` through both engines; returns how many events they gave and the first difference.
-    private static func compare(_ lines: [[UInt8]], _ left: AnalysisEngine, _ right: AnalysisEngine) -> (
+    /// Runs `lines` through both engines; returns how many events they gave and the first
+    /// difference. Yields now and then: a long synchronous loop would hold one of the few
+    /// threads that the process tests running beside it need.
+    private static func compare(_ lines: [[UInt8]], _ left: AnalysisEngine, _ right: AnalysisEngine) async -> (
         events: Int, difference: String?
     ) {
         var events = 0
         for (number, line) in lines.enumerated() {
+            if number % 256 == 0 { await Task.yield() }
             let time = Double(number)
             let expected = right.analyze(line, lineNumber: number + 1, time: time)
             var got: [AnalysisEvent] = []
@@ -108,7 +111,7 @@ import Testing
     }
 
     @Test("prelude-lml's rules: literal prefilter + compact fields give what PCRE2 alone with dictionaries gives")
-    func preludeRulesSameEvents() throws {
+    func preludeRulesSameEvents() async throws {
         let path = PreludeCompatibilityTests.rulesetDirectory + "/pcre.rules"
         guard FileManager.default.fileExists(atPath: path) else {
             Issue.record("prelude-lml is not installed (scripts/setup.sh)")
@@ -120,18 +123,18 @@ import Testing
         plain.compactFields = false
         #expect(fast.statistics.literalPatterns > 500, "most of prelude-lml's patterns have a literal")
         let lines = try Self.corpus()
-        let (events, difference) = Self.compare(lines, fast, plain)
+        let (events, difference) = await Self.compare(lines, fast, plain)
         #expect(difference == nil)
-        #expect(events > 10_000, "the corpus exercises the rules (\(events) events over \(lines.count) lines)")
+        #expect(events > 3_000, "the corpus exercises the rules (\(events) events over \(lines.count) lines)")
     }
 
     @Test("shipped rules: the same events with and without the shortcuts")
-    func shippedRulesSameEvents() throws {
+    func shippedRulesSameEvents() async throws {
         let ruleset = try RulesetLoader.load(path: TestPaths.repositoryRoot + "/etc/rules")
         let fast = try AnalysisEngine(ruleset: ruleset, clock: ManualAnalysisClock(0))
         let plain = try AnalysisEngine(ruleset: ruleset, clock: ManualAnalysisClock(0), useHyperscan: false)
         plain.compactFields = false
-        let (events, difference) = Self.compare(try Self.corpus(), fast, plain)
+        let (events, difference) = await Self.compare(try Self.corpus(), fast, plain)
         #expect(difference == nil)
         #expect(events > 1_000)
     }
