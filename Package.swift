@@ -440,7 +440,7 @@ let package = Package(
         .testTarget(
             name: "MICENCodeTests", dependencies: ["MICENCode", "MICETestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEIDMEF", "MICETestSupport"],
+            name: "MICEAnalysisTests", dependencies: ["MICEAnalysis", "MICEBench", "MICEIDMEF", "MICETestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MICELogFormatTests", dependencies: ["MICELogFormat", "MICERecords"], swiftSettings: swiftSettings),

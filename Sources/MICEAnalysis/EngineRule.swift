@@ -19,8 +19,8 @@ final class EngineRule {
     let groupCount: Int
     /// Field assignments with their templates bound.
     let assignments: [(path: String, value: BoundTemplate)]
-    /// ``assignments`` when their paths are distinct and none is `rule.id` or `rule.revision`.
-    let distinctAssignments: [(path: String, value: BoundTemplate)]?
+    /// Whether the paths of ``assignments`` are distinct and none is `rule.id` or `rule.revision`.
+    let assignmentsAreDistinct: Bool
     /// The fields of this rule's events when it alone assigned fields.
     private(set) var ownFields: ChainFields?
     /// Context operations with their names bound.
@@ -68,9 +68,8 @@ final class EngineRule {
         }
         assignments = rule.assignments.map { ($0.path, bind($0.value)) }
         let paths = Set(assignments.map(\.path))
-        let isDistinct =
+        assignmentsAreDistinct =
             paths.count == assignments.count && !paths.contains("rule.id") && !paths.contains("rule.revision")
-        distinctAssignments = isDistinct ? assignments : nil
         contexts = rule.contexts.map { ($0, bind($0.name)) }
         children = rule.children
         id = rule.id
@@ -107,8 +106,8 @@ struct ChainFields {
         var line: [String: (position: Int, template: BoundTemplate)] = [:]
         var order: [String] = []
         for (position, rule) in chain.enumerated() {
-            guard let assignments = rule.distinctAssignments else { return nil }
-            for (path, value) in assignments {
+            guard rule.assignmentsAreDistinct else { return nil }
+            for (path, value) in rule.assignments {
                 if let text = value.constant {
                     guard line[path] == nil else { return nil }
                     constant[path] = text

@@ -154,9 +154,7 @@ final class HyperscanPrefilter {
     private static func expression(for bytes: [UInt8]) -> String {
         var text = ""
         for byte in bytes {
-            let isAlphanumeric =
-                (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-            if isAlphanumeric {
+            if RequiredLiterals.isAlphanumeric(byte) {
                 text.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 let hex = String(byte, radix: 16)

@@ -143,7 +143,7 @@ struct RequiredLiterals: Sendable, Hashable {
         private mutating func escape() throws(GiveUp) -> Atom {
             guard let next = current else { throw GiveUp() }
             index += 1
-            if !Self.isAlphanumeric(next) { return .byte(next) }
+            if !RequiredLiterals.isAlphanumeric(next) { return .byte(next) }
             switch next {
             case UInt8(ascii: "t"): return .byte(0x09)
             case UInt8(ascii: "n"): return .byte(0x0A)
@@ -171,13 +171,15 @@ struct RequiredLiterals: Sendable, Hashable {
                 case UInt8(ascii: "]"): return
                 case UInt8(ascii: "\\"):
                     guard let next = current else { throw GiveUp() }
-                    if Self.isAlphanumeric(next) && !Array("dDwWsShHvVntrfea".utf8).contains(next) { throw GiveUp() }
+                    if RequiredLiterals.isAlphanumeric(next) && !Array("dDwWsShHvVntrfea".utf8).contains(next) {
+                        throw GiveUp()
+                    }
                     index += 1
                 case UInt8(ascii: "["):
                     guard let next = current else { throw GiveUp() }
                     if next == UInt8(ascii: ":") {
-                        guard let end = Self.find(Array(":]".utf8), in: bytes, from: index + 1) else { throw GiveUp() }
-                        index = end + 2
+                        guard let end = bytes[(index + 1)...].firstRange(of: Array(":]".utf8)) else { throw GiveUp() }
+                        index = end.upperBound
                     } else if next == UInt8(ascii: ".") || next == UInt8(ascii: "=") {
                         throw GiveUp()
                     }
@@ -218,8 +220,10 @@ struct RequiredLiterals: Sendable, Hashable {
 
         private mutating func skipName(after offset: Int, until terminator: UInt8) throws(GiveUp) {
             index += offset
-            guard let first = current, Self.isAlphanumeric(first) || first == UInt8(ascii: "_") else { throw GiveUp() }
-            while let byte = current, Self.isAlphanumeric(byte) || byte == UInt8(ascii: "_") { index += 1 }
+            guard let first = current, RequiredLiterals.isAlphanumeric(first) || first == UInt8(ascii: "_") else {
+                throw GiveUp()
+            }
+            while let byte = current, RequiredLiterals.isAlphanumeric(byte) || byte == UInt8(ascii: "_") { index += 1 }
             guard current == terminator else { throw GiveUp() }
             index += 1
         }
@@ -243,7 +247,7 @@ struct RequiredLiterals: Sendable, Hashable {
                 }
                 index += 1
                 minimum = 0
-                while let digit = current, Self.isDigit(digit) {
+                while let digit = current, RequiredLiterals.isDigit(digit) {
                     minimum = min(minimum * 10 + Int(digit - UInt8(ascii: "0")), 1 << 20)
                     index += 1
                 }
@@ -259,7 +263,7 @@ struct RequiredLiterals: Sendable, Hashable {
         private func looksLikeQuantifier() -> Bool {
             var position = index + 1
             var digits = 0
-            while position < bytes.count, Self.isDigit(bytes[position]) {
+            while position < bytes.count, RequiredLiterals.isDigit(bytes[position]) {
                 position += 1
                 digits += 1
             }
@@ -267,7 +271,7 @@ struct RequiredLiterals: Sendable, Hashable {
             if bytes[position] == UInt8(ascii: "}") { return true }
             guard bytes[position] == UInt8(ascii: ",") else { return false }
             position += 1
-            while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
+            while position < bytes.count, RequiredLiterals.isDigit(bytes[position]) { position += 1 }
             return position < bytes.count && bytes[position] == UInt8(ascii: "}")
         }
 
@@ -275,22 +279,15 @@ struct RequiredLiterals: Sendable, Hashable {
         /// PCRE2 version (`{,3}`, `{ 2 }`): such a pattern is not read at all.
         private func braceIsAmbiguous() -> Bool {
             guard let next = peek(1) else { return false }
-            return Self.isDigit(next) || next == UInt8(ascii: ",") || next == 0x20
+            return RequiredLiterals.isDigit(next) || next == UInt8(ascii: ",") || next == 0x20
         }
 
-        private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    }
 
-        private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-            isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-        }
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
-        private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-            guard haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-            for position in start...(haystack.count - needle.count)
-            where haystack[position..<position + needle.count].elementsEqual(needle) {
-                return position
-            }
-            return nil
-        }
+    /// ASCII letter or digit: the bytes that mean something after a backslash.
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
     }
 }

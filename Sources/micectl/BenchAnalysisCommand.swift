@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import MICEAnalysis
+import MICEBench
 
 extension BenchCommand {
     /// `micectl bench analysis`: our engine against `prelude-lml --batch-mode --dry-run` on the
@@ -36,7 +37,7 @@ extension BenchCommand {
         var ruleset = "/etc/prelude-lml/ruleset/pcre.rules"
 
         @Option(name: .long, help: "The prelude-lml program.")
-        var preludeLml = "/usr/bin/prelude-lml"
+        var preludeLml = PreludeLMLBatch.defaultProgram
 
         mutating func run() throws {
             var generator = SyslogGenerator()
@@ -49,18 +50,14 @@ extension BenchCommand {
             _ = FileManager.default.createFile(atPath: logPath, contents: Data(content))
 
             let loaded: Ruleset
-            let engine: AnalysisEngine
-            do {
-                loaded = try PreludeRulesetLoader.load(path: ruleset)
-                engine = try AnalysisEngine(ruleset: loaded)
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            do { loaded = try PreludeRulesetLoader.load(path: ruleset) } catch { throw ValidationError("\(error)") }
+            var statistics: AnalysisEngine.Statistics?
             // Like prelude-lml's figure: read the file, split lines, parse each syslog time,
             // analyse and build every event (prelude-lml builds an IDMEF message per alert);
             // ruleset loading and compiling are left out on both sides.
             let (seconds, alerts) = try Self.median(runs) {
                 let engine = try AnalysisEngine(ruleset: loaded)
+                statistics = engine.statistics
                 return try Self.replay(logPath) { line, time in
                     var alerts = 0
                     engine.analyze(line, file: logPath, lineNumber: engine.lines + 1, time: time) {
@@ -78,14 +75,15 @@ extension BenchCommand {
             let countRate = Double(lines) / countSeconds
             let prelude = try runPrelude(logPath: logPath, directory: directory.path)
             let rss = Self.maxRSSMegabytes()
+            guard let statistics else { throw ValidationError("no replay ran") }
             var result: [(String, String)] = [
                 ("lines", String(lines)), ("seconds", String(format: "%.3f", seconds)),
                 ("lines_per_s", String(Int(rate))), ("alerts", String(alerts)),
                 ("count_lines_per_s", String(Int(countRate))), ("count_alerts", String(countAlerts)),
-                ("hyperscan_patterns", String(engine.statistics.hyperscanPatterns)),
-                ("literal_patterns", String(engine.statistics.literalPatterns)),
-                ("literals", String(engine.statistics.literals)),
-                ("pcre_fallback_patterns", String(engine.statistics.fallbackPatterns)),
+                ("hyperscan_patterns", String(statistics.hyperscanPatterns)),
+                ("literal_patterns", String(statistics.literalPatterns)),
+                ("literals", String(statistics.literals)),
+                ("pcre_fallback_patterns", String(statistics.fallbackPatterns)),
             ]
             if let prelude {
                 result += [
@@ -116,22 +114,11 @@ extension BenchCommand {
         )? {
             guard FileManager.default.isExecutableFile(atPath: preludeLml) else { return nil }
             let config = directory + "/prelude-lml.conf"
-            let text = """
-                [format=syslog]
-                time-format = "%b %d %H:%M:%S"
-                prefix-regex = "^(?P<timestamp>.{15}) (?P<hostname>\\S+) (?:(?P<process>\\S+?)(?:\\[(?P<pid>[0-9]+)\\])?: )?"
-                file = \(logPath)
-
-                [Pcre]
-                ruleset = \(ruleset)
-
-                """
-            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            try PreludeLMLBatch.configuration(logPath: logPath, ruleset: ruleset).write(
+                toFile: config, atomically: true, encoding: .utf8)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: preludeLml)
-            process.arguments = [
-                "--batch-mode", "--dry-run", "--metadata=head,nowrite", "--no-resolve", "--config", config,
-            ]
+            process.arguments = PreludeLMLBatch.arguments(configuration: config)
             let pipe = Pipe()
             process.standardError = pipe
             process.standardOutput = FileHandle.nullDevice

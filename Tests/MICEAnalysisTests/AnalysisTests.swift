@@ -3,6 +3,7 @@
 
 import Foundation
 import MICEAnalysis
+import MICEBench
 import MICEIDMEF
 import MICETestSupport
 import Testing
@@ -216,7 +217,7 @@ import Testing
     /// prelude-lml itself, in batch mode on every `#LOG:` sample of its files, against our engine
     /// on the same lines: the same alerts line by line (rule id, classification, severity, completion).
     @Test func sameAlertsAsPreludeLMLOnItsSamples() throws {
-        let preludeLML = "/usr/bin/prelude-lml"
+        let preludeLML = PreludeLMLBatch.defaultProgram
         guard FileManager.default.isExecutableFile(atPath: preludeLML) else {
             Issue.record("prelude-lml is not installed (scripts/setup.sh)")
             return
@@ -232,22 +233,12 @@ import Testing
         }
         let logPath = directory + "/samples.log"
         try (samples.joined(separator: "\n") + "\n").write(toFile: logPath, atomically: true, encoding: .utf8)
-        try """
-        [format=syslog]
-        time-format = "%b %d %H:%M:%S"
-        prefix-regex = "^(?P<timestamp>.{15}) (?P<hostname>\\S+) (?:(?P<process>\\S+?)(?:\\[(?P<pid>[0-9]+)\\])?: )?"
-        file = \(logPath)
-
-        [Pcre]
-        ruleset = \(Self.rulesetDirectory)/pcre.rules
-
-        """.write(toFile: directory + "/prelude-lml.conf", atomically: true, encoding: .utf8)
+        let configuration = directory + "/prelude-lml.conf"
+        try PreludeLMLBatch.configuration(logPath: logPath, ruleset: Self.rulesetDirectory + "/pcre.rules").write(
+            toFile: configuration, atomically: true, encoding: .utf8)
         let result = try runProgram(
-            preludeLML,
-            [
-                "--batch-mode", "--dry-run", "--no-resolve", "--metadata=head,nowrite",
-                "--text-output=\(directory)/alerts.txt", "--config", directory + "/prelude-lml.conf",
-            ], timeout: 120)
+            preludeLML, PreludeLMLBatch.arguments(configuration: configuration, textOutput: directory + "/alerts.txt"),
+            timeout: 120)
         #expect(result.status == 0, "\(result)")
         let theirs = Self.preludeAlerts(try String(contentsOfFile: directory + "/alerts.txt", encoding: .utf8))
 
