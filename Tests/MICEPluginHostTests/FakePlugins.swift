@@ -39,9 +39,37 @@ enum FakePlugins {
         return logger
     }()
 
-    /// Open file descriptors of this process.
-    static func openFileDescriptorCount() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    /// Open file descriptors of this process: number → what it refers to (`pipe:[…]`, a path…).
+    /// One that closes while it is read (the listing's own) is left out.
+    static func openFileDescriptors() -> [String: String] {
+        let directory = "/proc/self/fd"
+        var descriptors: [String: String] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            descriptors[name] = try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + name)
+        }
+        return descriptors
+    }
+
+    /// ``openFileDescriptors()`` before a leak check, once the concurrency runtime has opened
+    /// the timer descriptor it keeps for the process's life (its first `Task.sleep` does).
+    static func descriptorsBeforeCheck() async -> [String: String] {
+        try? await Task.sleep(for: .milliseconds(1))
+        return openFileDescriptors()
+    }
+
+    /// Descriptors open now that were not open (as the same number and object) in `before`.
+    ///
+    /// Other test modules run beside these suites and open and close descriptors of their own:
+    /// a count would see them. A leak stays; their descriptors go, so this waits (at most
+    /// `settle`) for what is new to be gone before reporting what remains. It waits with
+    /// `usleep`: a first `Task.sleep` would itself open the runtime's timer descriptor.
+    static func descriptorsOpened(since before: [String: String], settle: Duration = .seconds(2)) -> [String: String] {
+        let deadline = ContinuousClock.now.advanced(by: settle)
+        while true {
+            let opened = openFileDescriptors().filter { before[$0.key] != $0.value }
+            if opened.isEmpty || ContinuousClock.now >= deadline { return opened }
+            usleep(10_000)
+        }
     }
 
     /// Whether `pid` is gone or a zombie (/proc/PID/stat state Z or X).

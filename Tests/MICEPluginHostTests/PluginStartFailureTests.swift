@@ -87,7 +87,7 @@ extension ProcessSuites {
         func missingExecutable() async throws {
             var manifest = try FakePlugins.manifest("ok-echo")
             manifest.exec = ["does-not-exist"]
-            let before = FakePlugins.openFileDescriptorCount()
+            let before = await FakePlugins.descriptorsBeforeCheck()
             #expect(throws: PluginError.self) { try PluginProcess.spawn(manifest: manifest, logger: logger) }
             do {
                 _ = try PluginProcess.spawn(manifest: manifest, logger: logger)
@@ -101,7 +101,8 @@ extension ProcessSuites {
             } catch {
                 #expect(error.code == .spawnFailed)
             }
-            #expect(FakePlugins.openFileDescriptorCount() == before)
+            let opened = FakePlugins.descriptorsOpened(since: before)
+            #expect(opened.isEmpty, "descriptors left open: \(opened)")
         }
     }
 }
